@@ -1,0 +1,660 @@
+//! The data: entries, the tag index and the counters, behind one lock.
+//!
+//! Every public method is one critical section of a single mutex, so the
+//! entries and the tag index can never be seen (or left) out of step, and
+//! there is no lock order to get wrong. Invariants (see
+//! [`Store::check_consistency`]):
+//! - a key is listed under tag `T` if and only if its entry carries `T`;
+//! - no tag set in the index is empty;
+//! - an entry's tag list holds no empty tag and no duplicate.
+//!
+//! An expired entry is treated as absent by every command; it is removed
+//! when a command touches it or by [`Store::sweep`].
+
+use parking_lot::Mutex;
+use std::collections::{HashMap, HashSet};
+use std::time::{Duration, Instant};
+
+/// The server's counters, as reported by `STATS`.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Stats {
+    /// GETs that found a live entry.
+    pub hits: u64,
+    /// GETs that found nothing (or an expired entry).
+    pub misses: u64,
+    /// Successful PUT, ADD (when added) and INCR/DECR.
+    pub puts: u64,
+    /// Entries removed by DEL, INV_* and FLUSH (one per entry).
+    pub invalidations: u64,
+}
+
+impl Stats {
+    /// hits / (hits + misses), 0 when there was no GET.
+    pub fn hit_ratio(&self) -> f64 {
+        let total = self.hits + self.misses;
+        if total == 0 {
+            0.0
+        } else {
+            self.hits as f64 / total as f64
+        }
+    }
+}
+
+/// Why an INCR/DECR failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IncrError {
+    /// The stored value does not parse as an i64.
+    NotAnInteger,
+    /// The result does not fit in an i64.
+    Overflow,
+}
+
+#[derive(Debug)]
+struct Entry {
+    value: String,
+    /// Distinct, non-empty tags, in the order they were given.
+    tags: Vec<String>,
+    /// The TTL as given, kept so that INCR can restart the clock.
+    ttl: Option<Duration>,
+    /// `None`: never expires (no TTL, or one too large to represent).
+    expires_at: Option<Instant>,
+}
+
+impl Entry {
+    fn new(value: String, tags: Vec<String>, ttl: Option<Duration>, now: Instant) -> Entry {
+        Entry {
+            value,
+            tags,
+            ttl,
+            expires_at: deadline(ttl, now),
+        }
+    }
+
+    fn is_expired(&self, now: Instant) -> bool {
+        self.expires_at.is_some_and(|at| now >= at)
+    }
+}
+
+fn deadline(ttl: Option<Duration>, now: Instant) -> Option<Instant> {
+    ttl.and_then(|d| now.checked_add(d))
+}
+
+/// Distinct tags, first occurrence kept, empty ones dropped.
+fn distinct_tags(tags: &[&str]) -> Vec<String> {
+    let mut out: Vec<String> = Vec::with_capacity(tags.len());
+    for t in tags {
+        if !t.is_empty() && !out.iter().any(|o| o == t) {
+            out.push((*t).to_owned());
+        }
+    }
+    out
+}
+
+#[derive(Default)]
+struct Inner {
+    entries: HashMap<String, Entry>,
+    /// tag -> keys carrying it. A set is removed as soon as it is empty.
+    index: HashMap<String, HashSet<String>>,
+    stats: Stats,
+}
+
+impl Inner {
+    fn link(&mut self, key: &str, tags: &[String]) {
+        for tag in tags {
+            self.index
+                .entry(tag.clone())
+                .or_default()
+                .insert(key.to_owned());
+        }
+    }
+
+    fn unlink(&mut self, key: &str, tags: &[String]) {
+        for tag in tags {
+            if let Some(keys) = self.index.get_mut(tag) {
+                keys.remove(key);
+                if keys.is_empty() {
+                    self.index.remove(tag);
+                }
+            }
+        }
+    }
+
+    /// Removes the entry and its index links. Returns whether it was live.
+    fn remove(&mut self, key: &str, now: Instant) -> bool {
+        match self.entries.remove(key) {
+            Some(entry) => {
+                self.unlink(key, &entry.tags);
+                !entry.is_expired(now)
+            }
+            None => false,
+        }
+    }
+
+    /// The live entry under `key`; an expired one is removed on the way.
+    fn live(&mut self, key: &str, now: Instant) -> Option<&mut Entry> {
+        if self.entries.get(key)?.is_expired(now) {
+            self.remove(key, now);
+            return None;
+        }
+        self.entries.get_mut(key)
+    }
+
+    /// Stores a new entry in place of whatever was under `key`.
+    fn insert(&mut self, key: &str, entry: Entry) {
+        if let Some(old) = self.entries.remove(key) {
+            self.unlink(key, &old.tags);
+        }
+        self.link(key, &entry.tags);
+        self.entries.insert(key.to_owned(), entry);
+    }
+
+    /// Removes every key in `keys`; returns how many were live.
+    fn remove_all<'a>(
+        &mut self,
+        keys: impl IntoIterator<Item = &'a String>,
+        now: Instant,
+    ) -> usize {
+        let mut removed = 0;
+        for key in keys {
+            if self.remove(key, now) {
+                removed += 1;
+            }
+        }
+        self.stats.invalidations += removed as u64;
+        removed
+    }
+}
+
+/// The cache: entries with tags and TTLs, a tag index, and counters.
+#[derive(Default)]
+pub struct Store {
+    inner: Mutex<Inner>,
+}
+
+impl Store {
+    /// An empty store.
+    pub fn new() -> Store {
+        Store::default()
+    }
+
+    /// PUT: replaces the whole entry (value, tags, TTL, creation time).
+    pub fn put(&self, key: &str, value: &str, ttl: Option<Duration>, tags: &[&str]) {
+        let now = Instant::now();
+        let entry = Entry::new(value.to_owned(), distinct_tags(tags), ttl, now);
+        let mut inner = self.inner.lock();
+        inner.insert(key, entry);
+        inner.stats.puts += 1;
+    }
+
+    /// ADD: stores the entry only if no live entry holds `key`.
+    /// Returns whether it was added.
+    pub fn add(&self, key: &str, value: &str, ttl: Option<Duration>, tags: &[&str]) -> bool {
+        let now = Instant::now();
+        let mut inner = self.inner.lock();
+        if inner.live(key, now).is_some() {
+            return false;
+        }
+        let entry = Entry::new(value.to_owned(), distinct_tags(tags), ttl, now);
+        inner.insert(key, entry);
+        inner.stats.puts += 1;
+        true
+    }
+
+    /// INCR by `by` (DECR is INCR by -by). A missing or expired key is
+    /// created with the value `by`. The TTL clock restarts; `ttl` and `tags`
+    /// replace the entry's own only when given (`Some`).
+    pub fn incr(
+        &self,
+        key: &str,
+        by: i64,
+        ttl: Option<Duration>,
+        tags: Option<&[&str]>,
+    ) -> Result<i64, IncrError> {
+        let now = Instant::now();
+        let mut inner = self.inner.lock();
+        let new_tags = tags.map(distinct_tags);
+        let value = match inner.live(key, now) {
+            None => {
+                let entry = Entry::new(by.to_string(), new_tags.unwrap_or_default(), ttl, now);
+                inner.insert(key, entry);
+                by
+            }
+            Some(entry) => {
+                let current: i64 = entry
+                    .value
+                    .trim()
+                    .parse()
+                    .map_err(|_| IncrError::NotAnInteger)?;
+                let value = current.checked_add(by).ok_or(IncrError::Overflow)?;
+                entry.value = value.to_string();
+                if ttl.is_some() {
+                    entry.ttl = ttl;
+                }
+                entry.expires_at = deadline(entry.ttl, now);
+                if let Some(new_tags) = new_tags {
+                    let old_tags = std::mem::replace(&mut entry.tags, new_tags.clone());
+                    inner.unlink(key, &old_tags);
+                    inner.link(key, &new_tags);
+                }
+                value
+            }
+        };
+        inner.stats.puts += 1;
+        Ok(value)
+    }
+
+    /// GET: calls `f` with the live value (or `None`) while holding the lock,
+    /// so a caller can copy the value straight into its output.
+    pub fn get_with<R>(&self, key: &str, f: impl FnOnce(Option<&str>) -> R) -> R {
+        let now = Instant::now();
+        let mut inner = self.inner.lock();
+        let found = inner.live(key, now).is_some();
+        if found {
+            inner.stats.hits += 1;
+        } else {
+            inner.stats.misses += 1;
+        }
+        f(inner.entries.get(key).map(|e| e.value.as_str()))
+    }
+
+    /// GET, returning an owned copy of the value.
+    pub fn get(&self, key: &str) -> Option<String> {
+        self.get_with(key, |v| v.map(str::to_owned))
+    }
+
+    /// DEL: returns whether a live entry was removed.
+    pub fn del(&self, key: &str) -> bool {
+        let now = Instant::now();
+        let mut inner = self.inner.lock();
+        let removed = inner.remove(key, now);
+        if removed {
+            inner.stats.invalidations += 1;
+        }
+        removed
+    }
+
+    /// INV_TAG: removes every entry carrying `tag`; returns how many.
+    pub fn inv_tag(&self, tag: &str) -> usize {
+        let now = Instant::now();
+        let mut inner = self.inner.lock();
+        let keys: Vec<String> = match inner.index.get(tag) {
+            Some(keys) => keys.iter().cloned().collect(),
+            None => return 0,
+        };
+        inner.remove_all(&keys, now)
+    }
+
+    /// INV_TAGS_ANY: removes every entry carrying at least one of `tags`.
+    pub fn inv_tags_any(&self, tags: &[&str]) -> usize {
+        let now = Instant::now();
+        let mut inner = self.inner.lock();
+        let mut keys: HashSet<String> = HashSet::new();
+        for tag in tags {
+            if let Some(set) = inner.index.get(*tag) {
+                keys.extend(set.iter().cloned());
+            }
+        }
+        inner.remove_all(&keys, now)
+    }
+
+    /// INV_TAGS_ALL: removes every entry carrying all of `tags`.
+    pub fn inv_tags_all(&self, tags: &[&str]) -> usize {
+        let now = Instant::now();
+        let mut inner = self.inner.lock();
+        let mut sets = Vec::with_capacity(tags.len());
+        for tag in tags {
+            match inner.index.get(*tag) {
+                Some(set) => sets.push(set),
+                None => return 0,
+            }
+        }
+        let Some(smallest) = sets.iter().min_by_key(|s| s.len()) else {
+            return 0;
+        };
+        let keys: Vec<String> = smallest
+            .iter()
+            .filter(|k| sets.iter().all(|s| s.contains(*k)))
+            .cloned()
+            .collect();
+        inner.remove_all(&keys, now)
+    }
+
+    /// INV_KEYS: removes the given keys; returns how many were live.
+    pub fn inv_keys(&self, keys: &[&str]) -> usize {
+        let now = Instant::now();
+        let mut inner = self.inner.lock();
+        let mut removed = 0;
+        for key in keys {
+            if inner.remove(key, now) {
+                removed += 1;
+            }
+        }
+        inner.stats.invalidations += removed as u64;
+        removed
+    }
+
+    /// KEYS_BY_TAG: the live keys carrying `tag`, in no particular order.
+    pub fn keys_by_tag(&self, tag: &str) -> Vec<String> {
+        let now = Instant::now();
+        let mut inner = self.inner.lock();
+        let Some(set) = inner.index.get(tag) else {
+            return Vec::new();
+        };
+        let (expired, live): (Vec<&String>, Vec<&String>) = set
+            .iter()
+            .partition(|k| inner.entries.get(*k).is_none_or(|e| e.is_expired(now)));
+        let live: Vec<String> = live.into_iter().cloned().collect();
+        let expired: Vec<String> = expired.into_iter().cloned().collect();
+        for key in &expired {
+            inner.remove(key, now);
+        }
+        live
+    }
+
+    /// A copy of the counters.
+    pub fn stats(&self) -> Stats {
+        self.inner.lock().stats
+    }
+
+    /// FLUSH: removes everything; returns how many live entries there were.
+    pub fn flush(&self) -> usize {
+        let now = Instant::now();
+        let mut inner = self.inner.lock();
+        let live = inner
+            .entries
+            .values()
+            .filter(|e| !e.is_expired(now))
+            .count();
+        inner.entries = HashMap::new();
+        inner.index = HashMap::new();
+        inner.stats.invalidations += live as u64;
+        live
+    }
+
+    /// Removes every expired entry (and its index links); returns how many.
+    /// Not counted as invalidations.
+    pub fn sweep(&self) -> usize {
+        let now = Instant::now();
+        let mut inner = self.inner.lock();
+        let expired: Vec<String> = inner
+            .entries
+            .iter()
+            .filter(|(_, e)| e.is_expired(now))
+            .map(|(k, _)| k.clone())
+            .collect();
+        for key in &expired {
+            inner.remove(key, now);
+        }
+        expired.len()
+    }
+
+    /// Number of entries held, expired ones not yet removed included.
+    pub fn len(&self) -> usize {
+        self.inner.lock().entries.len()
+    }
+
+    /// Whether the store holds no entry at all.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Number of tags in the index (every one has at least one key).
+    pub fn tag_count(&self) -> usize {
+        self.inner.lock().index.len()
+    }
+
+    /// Checks the invariants between the entries and the tag index; for
+    /// tests and debugging. Returns a description of the first violation.
+    pub fn check_consistency(&self) -> Result<(), String> {
+        let inner = self.inner.lock();
+        for (key, entry) in &inner.entries {
+            for (i, tag) in entry.tags.iter().enumerate() {
+                if tag.is_empty() {
+                    return Err(format!("key {key:?} carries an empty tag"));
+                }
+                if entry.tags[..i].contains(tag) {
+                    return Err(format!("key {key:?} carries tag {tag:?} twice"));
+                }
+                if !inner.index.get(tag).is_some_and(|s| s.contains(key)) {
+                    return Err(format!("key {key:?} carries {tag:?} but is not indexed"));
+                }
+            }
+        }
+        for (tag, keys) in &inner.index {
+            if keys.is_empty() {
+                return Err(format!("tag {tag:?} has an empty key set"));
+            }
+            for key in keys {
+                match inner.entries.get(key) {
+                    None => return Err(format!("tag {tag:?} lists missing key {key:?}")),
+                    Some(e) if !e.tags.contains(tag) => {
+                        return Err(format!("tag {tag:?} lists {key:?}, which lacks it"))
+                    }
+                    Some(_) => {}
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Arc;
+    use std::thread;
+
+    fn sorted(mut v: Vec<String>) -> Vec<String> {
+        v.sort();
+        v
+    }
+
+    #[test]
+    fn put_replaces_tags_in_index() {
+        let s = Store::new();
+        s.put("k", "v", None, &["a", "b"]);
+        s.put("k", "w", None, &["b", "c"]);
+        assert_eq!(s.keys_by_tag("a"), Vec::<String>::new());
+        assert_eq!(s.keys_by_tag("b"), vec!["k"]);
+        assert_eq!(s.keys_by_tag("c"), vec!["k"]);
+        assert_eq!(s.tag_count(), 2, "the empty set of tag a is dropped");
+        s.check_consistency().unwrap();
+    }
+
+    #[test]
+    fn duplicate_and_empty_tags_are_dropped() {
+        let s = Store::new();
+        s.put("k", "v", None, &["a", "", "a"]);
+        assert_eq!(s.keys_by_tag("a"), vec!["k"]);
+        assert_eq!(s.tag_count(), 1);
+        s.check_consistency().unwrap();
+    }
+
+    /// Real-server defect: INV_TAG left the key in the index of its other
+    /// tags, so a key re-put without them was still listed there.
+    #[test]
+    fn inv_tag_unlinks_other_tags() {
+        let s = Store::new();
+        s.put("k", "v", None, &["a", "b"]);
+        assert_eq!(s.inv_tag("a"), 1);
+        assert_eq!(s.tag_count(), 0);
+        s.put("k", "v", None, &["c"]);
+        assert!(s.keys_by_tag("b").is_empty());
+        s.check_consistency().unwrap();
+    }
+
+    /// Real-server defect: tag sets that became empty stayed forever.
+    #[test]
+    fn empty_tag_sets_are_removed_by_every_path() {
+        let s = Store::new();
+        let tags = ["t1", "t2", "t3"];
+        s.put("a", "1", None, &tags);
+        s.del("a");
+        s.put("b", "1", None, &tags);
+        s.inv_tags_any(&["t1"]);
+        s.put("c", "1", None, &tags);
+        s.inv_tags_all(&["t1", "t3"]);
+        s.put("d", "1", None, &tags);
+        s.inv_keys(&["d"]);
+        s.put("e", "1", None, &tags);
+        assert_eq!(s.incr("e", 1, None, Some(&[])), Ok(2));
+        s.del("e");
+        s.put("e", "1", None, &tags);
+        assert_eq!(s.incr("e", 1, None, Some(&["x"])), Ok(2));
+        s.inv_tag("x");
+        s.put("f", "1", Some(Duration::ZERO), &tags);
+        s.sweep();
+        s.put("g", "1", Some(Duration::ZERO), &tags);
+        assert_eq!(s.get("g"), None);
+        s.put("h", "1", Some(Duration::ZERO), &tags);
+        assert!(s.keys_by_tag("t1").is_empty());
+        s.put("i", "1", None, &tags);
+        s.flush();
+        assert_eq!(s.tag_count(), 0);
+        assert!(s.is_empty());
+        s.check_consistency().unwrap();
+    }
+
+    #[test]
+    fn expired_entries_are_absent() {
+        let s = Store::new();
+        s.put("k", "v", Some(Duration::ZERO), &["t"]);
+        assert_eq!(s.get("k"), None);
+        s.put("k", "v", Some(Duration::ZERO), &["t"]);
+        assert!(s.keys_by_tag("t").is_empty());
+        s.put("k", "v", Some(Duration::ZERO), &["t"]);
+        assert!(!s.del("k"));
+        s.put("k", "v", Some(Duration::ZERO), &["t"]);
+        assert_eq!(s.inv_tag("t"), 0);
+        s.put("k", "v", Some(Duration::ZERO), &["t"]);
+        assert_eq!(s.flush(), 0);
+        s.put("k", "old", Some(Duration::ZERO), &["t"]);
+        assert!(s.add("k", "new", None, &["u"]));
+        assert_eq!(s.get("k").as_deref(), Some("new"));
+        assert!(s.keys_by_tag("t").is_empty());
+        s.put("n", "10", Some(Duration::ZERO), &["t"]);
+        assert_eq!(s.incr("n", 5, None, None), Ok(5));
+        assert!(s.keys_by_tag("t").is_empty());
+        s.check_consistency().unwrap();
+    }
+
+    #[test]
+    fn sweep_removes_expired_entries_and_links() {
+        let s = Store::new();
+        s.put("a", "v", Some(Duration::ZERO), &["t"]);
+        s.put("b", "v", Some(Duration::from_secs(3600)), &["t"]);
+        s.put("c", "v", None, &["u"]);
+        assert_eq!(s.sweep(), 1);
+        assert_eq!(s.len(), 2);
+        assert_eq!(s.keys_by_tag("t"), vec!["b"]);
+        s.check_consistency().unwrap();
+    }
+
+    #[test]
+    fn huge_ttl_never_expires() {
+        let s = Store::new();
+        s.put("k", "v", Some(Duration::from_millis(u64::MAX)), &[]);
+        assert_eq!(s.get("k").as_deref(), Some("v"));
+    }
+
+    #[test]
+    fn incr_semantics() {
+        let s = Store::new();
+        assert_eq!(s.incr("n", 1, None, Some(&["a"])), Ok(1));
+        assert_eq!(s.incr("n", 1, None, None), Ok(2));
+        assert_eq!(s.keys_by_tag("a"), vec!["n"]);
+        assert_eq!(s.incr("n", 1, None, Some(&["b"])), Ok(3));
+        assert!(s.keys_by_tag("a").is_empty());
+        s.put("x", " 41 ", None, &[]);
+        assert_eq!(s.incr("x", 1, None, None), Ok(42));
+        assert_eq!(s.get("x").as_deref(), Some("42"));
+        s.put("m", &i64::MAX.to_string(), None, &[]);
+        assert_eq!(s.incr("m", 1, None, None), Err(IncrError::Overflow));
+        s.put("f", "1.5", None, &[]);
+        assert_eq!(s.incr("f", 1, None, None), Err(IncrError::NotAnInteger));
+        s.check_consistency().unwrap();
+    }
+
+    #[test]
+    fn incr_restarts_and_replaces_ttl() {
+        let s = Store::new();
+        s.put("n", "1", Some(Duration::from_millis(150)), &[]);
+        thread::sleep(Duration::from_millis(100));
+        assert_eq!(s.incr("n", 1, None, None), Ok(2));
+        thread::sleep(Duration::from_millis(100));
+        assert_eq!(s.get("n").as_deref(), Some("2"), "clock restarted");
+        assert_eq!(s.incr("n", 1, Some(Duration::ZERO), None), Ok(3));
+        assert_eq!(s.get("n"), None, "TTL replaced");
+    }
+
+    #[test]
+    fn stats_counting() {
+        let s = Store::new();
+        s.put("a", "1", None, &["t"]);
+        s.put("b", "1", None, &["t"]);
+        s.add("a", "1", None, &[]);
+        s.get("a");
+        s.get("zz");
+        assert_eq!(s.inv_tag("t"), 2);
+        let st = s.stats();
+        assert_eq!(
+            (st.hits, st.misses, st.puts, st.invalidations),
+            (1, 1, 2, 2)
+        );
+        assert_eq!(format!("{:.6}", st.hit_ratio()), "0.500000");
+        assert_eq!(Stats::default().hit_ratio(), 0.0);
+    }
+
+    #[test]
+    fn inv_tags_all_and_any() {
+        let s = Store::new();
+        s.put("b1", "v", None, &["t1", "t2"]);
+        s.put("b2", "v", None, &["t1"]);
+        s.put("b3", "v", None, &["t2"]);
+        assert_eq!(s.inv_tags_all(&["t1", "t2", "nope"]), 0);
+        assert_eq!(s.inv_tags_all(&["t1", "t2"]), 1);
+        assert_eq!(sorted(s.keys_by_tag("t1")), vec!["b2"]);
+        assert_eq!(s.inv_tags_any(&["t1", "t2", "t1"]), 2);
+        assert!(s.is_empty());
+        s.check_consistency().unwrap();
+    }
+
+    /// Real-server defects: racing PUTs of one key left stale index entries,
+    /// and INCR-with-tags against INV_TAG could deadlock. Hammer one key and
+    /// a few tags from many threads, then check the invariants.
+    #[test]
+    fn concurrent_writers_keep_index_consistent() {
+        let s = Arc::new(Store::new());
+        let tag_sets: [&[&str]; 4] = [&["a", "b"], &["b", "c"], &["c"], &[]];
+        let threads: Vec<_> = (0..8)
+            .map(|t| {
+                let s = Arc::clone(&s);
+                thread::spawn(move || {
+                    for i in 0..2000usize {
+                        let tags = tag_sets[(t + i) % tag_sets.len()];
+                        let key = if i % 3 == 0 { "hot" } else { "warm" };
+                        match (t + i) % 7 {
+                            0 => {
+                                let _ = s.incr(key, 1, None, Some(tags));
+                            }
+                            1 => {
+                                s.inv_tag(tags.first().copied().unwrap_or("a"));
+                            }
+                            2 => {
+                                s.inv_tags_all(&["b", "c"]);
+                            }
+                            3 => {
+                                s.del(key);
+                            }
+                            _ => s.put(key, &format!("{t}-{i}"), None, tags),
+                        }
+                    }
+                })
+            })
+            .collect();
+        for t in threads {
+            t.join().unwrap();
+        }
+        s.check_consistency().unwrap();
+    }
+}
