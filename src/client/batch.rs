@@ -1,0 +1,284 @@
+//! Pipelines: many requests written while their replies are read, on
+//! non-blocking sockets driven by one poll(2) loop, so a batch of any size
+//! cannot deadlock on full socket buffers. A batch of at least `fanout_min`
+//! requests is split over several pool connections, all driven by the same
+//! loop (the set of sockets in flight); replies come back in request order.
+
+use super::conn::{poll_ms, Conn, Fill};
+use super::error::{Error, Result};
+use super::pool::{Guard, Pool};
+use super::protocol::{parse_reply, Command, Kind, Reply};
+use nix::poll::{poll, PollFd, PollFlags};
+use std::time::{Duration, Instant};
+
+/// Requests encoded back to back, with where each one ends and what it
+/// expects back.
+#[derive(Debug, Default, Clone)]
+pub struct Batch {
+    buf: Vec<u8>,
+    ends: Vec<usize>,
+    kinds: Vec<Kind>,
+}
+
+impl Batch {
+    pub fn new() -> Batch {
+        Batch::default()
+    }
+
+    pub fn with_capacity(requests: usize, bytes: usize) -> Batch {
+        Batch {
+            buf: Vec::with_capacity(bytes),
+            ends: Vec::with_capacity(requests),
+            kinds: Vec::with_capacity(requests),
+        }
+    }
+
+    /// Adds one request; `encode` appends its line, `\n` included.
+    pub fn push(&mut self, kind: Kind, encode: impl FnOnce(&mut Vec<u8>)) {
+        encode(&mut self.buf);
+        self.ends.push(self.buf.len());
+        self.kinds.push(kind);
+    }
+
+    pub fn push_cmd(&mut self, cmd: &Command) {
+        self.push(cmd.kind(), |b| cmd.encode(b));
+    }
+
+    pub fn len(&self) -> usize {
+        self.kinds.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.kinds.is_empty()
+    }
+
+    pub fn idempotent(&self) -> bool {
+        self.kinds.iter().all(|k| k.idempotent())
+    }
+
+    fn start_of(&self, i: usize) -> usize {
+        if i == 0 {
+            0
+        } else {
+            self.ends[i - 1]
+        }
+    }
+}
+
+/// One connection's share of a batch.
+struct Lane<'p> {
+    conn: Guard<'p>,
+    /// Requests `first..first + count` of the batch.
+    first: usize,
+    count: usize,
+    /// Bytes of the batch buffer this lane sends, and how far it got.
+    sent: usize,
+    end: usize,
+    results: Vec<Result<Reply>>,
+    /// Any reply byte arrived (then the batch must not be resent).
+    got_bytes: bool,
+}
+
+impl Lane<'_> {
+    fn done(&self) -> bool {
+        self.results.len() == self.count
+    }
+}
+
+/// How a batch failed: the error, and whether resending it is safe (no
+/// reply byte was read anywhere and the connection broke, not timed out).
+pub(crate) struct Failure {
+    pub err: Error,
+    pub resendable: bool,
+}
+
+/// Runs the batch over up to `lanes_max` connections of `pool`.
+pub(crate) fn run(
+    pool: &Pool,
+    batch: &Batch,
+    timeout: Duration,
+    lanes_max: usize,
+) -> std::result::Result<Vec<Result<Reply>>, Failure> {
+    let n = batch.len();
+    if n == 0 {
+        return Ok(Vec::new());
+    }
+    let fail = |err: Error| Failure {
+        err,
+        resendable: false,
+    };
+    let mut conns = vec![pool.checkout(timeout).map_err(fail)?];
+    while conns.len() < lanes_max.min(n) {
+        match pool.try_checkout().map_err(fail)? {
+            Some(g) => conns.push(g),
+            None => break,
+        }
+    }
+    // Contiguous shares, as even as possible.
+    let k = conns.len();
+    let mut lanes = Vec::with_capacity(k);
+    let mut first = 0;
+    for (i, conn) in conns.into_iter().enumerate() {
+        let count = n / k + usize::from(i < n % k);
+        let lane = Lane {
+            first,
+            count,
+            sent: batch.start_of(first),
+            end: batch.start_of(first + count),
+            results: Vec::with_capacity(count),
+            got_bytes: false,
+            conn,
+        };
+        lane.conn.add_pending(count as u32);
+        lanes.push(lane);
+        first += count;
+    }
+    drive(&mut lanes, batch, timeout).map_err(|err| {
+        let resendable = matches!(err, Error::Closed { .. } | Error::Io { .. })
+            && !lanes.iter().any(|l| l.got_bytes);
+        Failure { err, resendable }
+    })?;
+    let mut out = Vec::with_capacity(n);
+    for l in lanes {
+        out.extend(l.results);
+    }
+    Ok(out)
+}
+
+/// The poll loop. The timeout bounds each wait for progress, not the whole
+/// batch: a million requests may take longer than `timeout_ms`, but no
+/// single wait for the server to read or answer does.
+fn drive(lanes: &mut [Lane<'_>], batch: &Batch, timeout: Duration) -> Result<()> {
+    let mut deadline = Instant::now() + timeout;
+    let mut first_pass = true;
+    loop {
+        let mut progress = false;
+        for lane in lanes.iter_mut().filter(|l| !l.done()) {
+            if lane.sent < lane.end {
+                let n = lane.conn.write_slice(&batch.buf[lane.sent..lane.end])?;
+                lane.sent += n;
+                progress |= n > 0;
+            }
+            // Right after the first write nothing can have come back yet:
+            // save the read that would only say so.
+            if !first_pass {
+                progress |= read_lane(lane, batch)?;
+            }
+        }
+        first_pass = false;
+        if lanes.iter().all(Lane::done) {
+            return Ok(());
+        }
+        let now = Instant::now();
+        if progress {
+            deadline = now + timeout;
+        }
+        let Some(left) = deadline
+            .checked_duration_since(now)
+            .filter(|d| !d.is_zero())
+        else {
+            let lane = lanes.iter().find(|l| !l.done()).map(|l| &l.conn);
+            if let Some(c) = lane {
+                c.mark_broken();
+                let op = if lanes.iter().any(|l| l.sent < l.end) {
+                    "write"
+                } else {
+                    "read"
+                };
+                return Err(Error::timeout(c.addr(), op, timeout));
+            }
+            return Ok(());
+        };
+        let mut fds: Vec<PollFd<'_>> = lanes
+            .iter()
+            .filter(|l| !l.done())
+            .map(|l| {
+                let mut ev = PollFlags::POLLIN;
+                if l.sent < l.end {
+                    ev |= PollFlags::POLLOUT;
+                }
+                PollFd::new(l.conn.fd(), ev)
+            })
+            .collect();
+        match poll(&mut fds, poll_ms(left)) {
+            Ok(_) | Err(nix::errno::Errno::EINTR) => {}
+            Err(e) => {
+                let c = &lanes[0].conn;
+                c.mark_broken();
+                return Err(Error::io(c.addr(), "poll", &std::io::Error::from(e)));
+            }
+        }
+    }
+}
+
+/// Reads what is there for one lane and parses every complete reply.
+fn read_lane(lane: &mut Lane<'_>, batch: &Batch) -> Result<bool> {
+    let conn: &Conn = &lane.conn;
+    let mut b = conn.lock();
+    let mut progress = false;
+    loop {
+        while let Some(r) = conn.next_line(&mut b)? {
+            let kind = batch.kinds[lane.first + lane.results.len()];
+            let reply = parse_reply(kind, Conn::line(&b, r));
+            if let Err(e @ Error::Protocol { .. }) = reply {
+                conn.mark_broken();
+                return Err(e);
+            }
+            lane.results.push(reply);
+            conn.reply_read();
+            if lane.results.len() == lane.count {
+                return Ok(true);
+            }
+        }
+        match conn.fill(&mut b)? {
+            Fill::Data => {
+                progress = true;
+                lane.got_bytes = true;
+            }
+            Fill::WouldBlock => return Ok(progress),
+        }
+    }
+}
+
+/// One request on one connection: write it, wait, read the reply line.
+pub(crate) fn single(
+    conn: &Conn,
+    kind: Kind,
+    encode: &dyn Fn(&mut Vec<u8>),
+    timeout: Duration,
+) -> std::result::Result<Reply, Failure> {
+    let mut b = conn.lock();
+    b.w.clear();
+    b.wpos = 0;
+    encode(&mut b.w);
+    conn.add_pending(1);
+    let deadline = Instant::now() + timeout;
+    let res = (|| -> Result<Reply> {
+        while !conn.write_some(&mut b)? {
+            conn.wait(PollFlags::POLLOUT, deadline, "write", timeout)?;
+        }
+        conn.wait(PollFlags::POLLIN, deadline, "read", timeout)?;
+        loop {
+            match conn.fill(&mut b)? {
+                Fill::Data => {
+                    if let Some(r) = conn.next_line(&mut b)? {
+                        let reply = parse_reply(kind, Conn::line(&b, r));
+                        if let Err(Error::Protocol { .. }) = reply {
+                            conn.mark_broken();
+                        } else {
+                            conn.reply_read();
+                        }
+                        return reply;
+                    }
+                }
+                Fill::WouldBlock => conn.wait(PollFlags::POLLIN, deadline, "read", timeout)?,
+            }
+        }
+    })();
+    res.map_err(|err| {
+        let resendable = matches!(err, Error::Closed { .. } | Error::Io { .. })
+            && !Conn::has_partial(&b)
+            && conn.pending() == 1;
+        Failure { err, resendable }
+    })
+}

@@ -1,0 +1,329 @@
+//! Client options: defaults, parsing of one option at a time (from the PHP
+//! options array or an INI entry) and validation.
+
+use super::error::{invalid, Error, Result};
+
+/// Which serializer encodes arrays and objects.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Serializer {
+    Php,
+    Igbinary,
+    Msgpack,
+}
+
+impl Serializer {
+    pub fn name(self) -> &'static str {
+        match self {
+            Serializer::Php => "php",
+            Serializer::Igbinary => "igbinary",
+            Serializer::Msgpack => "msgpack",
+        }
+    }
+
+    pub fn parse(s: &str) -> Result<Serializer> {
+        match s {
+            "php" => Ok(Serializer::Php),
+            "igbinary" => Ok(Serializer::Igbinary),
+            "msgpack" => Ok(Serializer::Msgpack),
+            _ => Err(invalid(format!(
+                "option 'serializer' must be \"php\", \"igbinary\" or \"msgpack\", \"{s}\" given"
+            ))),
+        }
+    }
+}
+
+/// `allowed_classes`, as for unserialize().
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum AllowedClasses {
+    All,
+    None,
+    List(Vec<String>),
+}
+
+/// `persistent`: off, the default pool of this address, or a named one.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Persistent {
+    No,
+    Default,
+    Id(String),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Options {
+    pub host: String,
+    pub port: u16,
+    pub pool_size: usize,
+    pub connect_timeout_ms: u64,
+    pub timeout_ms: u64,
+    pub persistent: Persistent,
+    pub serializer: Serializer,
+    pub allowed_classes: AllowedClasses,
+    pub retry: u32,
+    pub max_value_bytes: usize,
+    pub tcp_keepalive: bool,
+    /// Batches of at least this many commands are split over several
+    /// connections.
+    pub fanout_min: usize,
+}
+
+pub const DEFAULT_MAX_VALUE_BYTES: usize = 64 * 1024 * 1024;
+pub const DEFAULT_FANOUT_MIN: usize = 2000;
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            host: "127.0.0.1".into(),
+            port: 1984,
+            pool_size: 8,
+            connect_timeout_ms: 1000,
+            timeout_ms: 5000,
+            persistent: Persistent::No,
+            serializer: Serializer::Php,
+            allowed_classes: AllowedClasses::All,
+            retry: 1,
+            max_value_bytes: DEFAULT_MAX_VALUE_BYTES,
+            tcp_keepalive: true,
+            fanout_min: DEFAULT_FANOUT_MIN,
+        }
+    }
+}
+
+/// A value given for an option, already reduced to what PHP can express.
+#[derive(Debug, Clone, PartialEq)]
+pub enum OptValue {
+    Bool(bool),
+    Int(i64),
+    Str(String),
+    List(Vec<String>),
+}
+
+impl OptValue {
+    fn type_name(&self) -> &'static str {
+        match self {
+            OptValue::Bool(_) => "bool",
+            OptValue::Int(_) => "int",
+            OptValue::Str(_) => "string",
+            OptValue::List(_) => "array",
+        }
+    }
+}
+
+/// Every option name, in the order they are documented.
+pub const OPTION_NAMES: &[&str] = &[
+    "host",
+    "port",
+    "pool_size",
+    "connect_timeout_ms",
+    "timeout_ms",
+    "persistent",
+    "serializer",
+    "allowed_classes",
+    "retry",
+    "max_value_bytes",
+    "tcp_keepalive",
+    "fanout_min",
+];
+
+fn wrong_type(name: &str, want: &str, got: &OptValue) -> Error {
+    Error::InvalidType(format!(
+        "option '{name}' must be of type {want}, {} given",
+        got.type_name()
+    ))
+}
+
+fn int_in(name: &str, v: &OptValue, min: i64, max: i64) -> Result<i64> {
+    match v {
+        OptValue::Int(i) if (min..=max).contains(i) => Ok(*i),
+        OptValue::Int(i) => Err(invalid(format!(
+            "option '{name}' must be between {min} and {max}, {i} given"
+        ))),
+        other => Err(wrong_type(name, "int", other)),
+    }
+}
+
+fn boolean(name: &str, v: &OptValue) -> Result<bool> {
+    match v {
+        OptValue::Bool(b) => Ok(*b),
+        other => Err(wrong_type(name, "bool", other)),
+    }
+}
+
+impl Options {
+    /// Sets one option; the name must be one of `OPTION_NAMES`.
+    pub fn set(&mut self, name: &str, v: OptValue) -> Result<()> {
+        match name {
+            "host" => match v {
+                OptValue::Str(s) if !s.is_empty() && !s.contains(['\0', ' ', '\t', '\n']) => {
+                    self.host = s
+                }
+                OptValue::Str(s) => {
+                    return Err(invalid(format!(
+                        "option 'host' is not a host name: \"{s}\""
+                    )))
+                }
+                other => return Err(wrong_type(name, "string", &other)),
+            },
+            "port" => self.port = int_in(name, &v, 1, 65535)? as u16,
+            "pool_size" => self.pool_size = int_in(name, &v, 1, 1024)? as usize,
+            "connect_timeout_ms" => {
+                self.connect_timeout_ms = int_in(name, &v, 1, 3_600_000)? as u64
+            }
+            "timeout_ms" => self.timeout_ms = int_in(name, &v, 1, 3_600_000)? as u64,
+            "persistent" => {
+                self.persistent = match v {
+                    OptValue::Bool(false) => Persistent::No,
+                    OptValue::Bool(true) => Persistent::Default,
+                    OptValue::Str(s) if s.is_empty() => Persistent::No,
+                    OptValue::Str(s) => Persistent::Id(s),
+                    other => return Err(wrong_type(name, "bool|string", &other)),
+                }
+            }
+            "serializer" => match v {
+                OptValue::Str(s) => self.serializer = Serializer::parse(&s)?,
+                other => return Err(wrong_type(name, "string", &other)),
+            },
+            "allowed_classes" => {
+                self.allowed_classes = match v {
+                    OptValue::Bool(true) => AllowedClasses::All,
+                    OptValue::Bool(false) => AllowedClasses::None,
+                    OptValue::List(l) => AllowedClasses::List(l),
+                    other => return Err(wrong_type(name, "bool|array", &other)),
+                }
+            }
+            "retry" => self.retry = int_in(name, &v, 0, 10)? as u32,
+            "max_value_bytes" => {
+                self.max_value_bytes = int_in(name, &v, 64, i64::from(u32::MAX))? as usize
+            }
+            "tcp_keepalive" => self.tcp_keepalive = boolean(name, &v)?,
+            "fanout_min" => self.fanout_min = int_in(name, &v, 1, i64::from(u32::MAX))? as usize,
+            _ => {
+                return Err(invalid(format!(
+                    "unknown option '{name}' (known: {})",
+                    OPTION_NAMES.join(", ")
+                )))
+            }
+        }
+        Ok(())
+    }
+
+    /// Sets an option from its INI text (`tagcache.<name>`).
+    pub fn set_ini(&mut self, name: &str, text: &str) -> Result<()> {
+        let t = text.trim();
+        let v = match name {
+            "host" | "serializer" => OptValue::Str(t.to_string()),
+            "persistent" => match parse_ini_bool(t) {
+                Some(b) => OptValue::Bool(b),
+                None => OptValue::Str(t.to_string()),
+            },
+            "tcp_keepalive" => OptValue::Bool(parse_ini_bool(t).ok_or_else(|| {
+                invalid(format!(
+                    "INI tagcache.{name} must be a boolean, \"{t}\" given"
+                ))
+            })?),
+            "allowed_classes" => match parse_ini_bool(t) {
+                Some(b) => OptValue::Bool(b),
+                None => OptValue::List(
+                    t.split(',')
+                        .map(|c| c.trim().to_string())
+                        .filter(|c| !c.is_empty())
+                        .collect(),
+                ),
+            },
+            _ => OptValue::Int(t.parse::<i64>().map_err(|_| {
+                invalid(format!(
+                    "INI tagcache.{name} must be an integer, \"{t}\" given"
+                ))
+            })?),
+        };
+        self.set(name, v)
+    }
+
+    pub fn addr(&self) -> String {
+        if self.host.contains(':') {
+            format!("[{}]:{}", self.host, self.port)
+        } else {
+            format!("{}:{}", self.host, self.port)
+        }
+    }
+
+    /// The key of a persistent pool in the process-wide registry, or None
+    /// for a pool of this object only.
+    pub fn persistent_key(&self) -> Option<String> {
+        let id = match &self.persistent {
+            Persistent::No => return None,
+            Persistent::Default => "",
+            Persistent::Id(id) => id.as_str(),
+        };
+        Some(format!(
+            "{}\t{}\t{}\t{}",
+            self.host, self.port, id, self.pool_size
+        ))
+    }
+}
+
+fn parse_ini_bool(t: &str) -> Option<bool> {
+    match t.to_ascii_lowercase().as_str() {
+        "1" | "on" | "yes" | "true" => Some(true),
+        "0" | "off" | "no" | "false" | "" => Some(false),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults() {
+        let o = Options::default();
+        assert_eq!(o.addr(), "127.0.0.1:1984");
+        assert_eq!(o.pool_size, 8);
+        assert_eq!(o.max_value_bytes, 64 << 20);
+        assert_eq!(o.persistent_key(), None);
+    }
+
+    #[test]
+    fn set_and_validate() {
+        let mut o = Options::default();
+        o.set("port", OptValue::Int(1234)).unwrap();
+        assert_eq!(o.port, 1234);
+        assert!(matches!(
+            o.set("port", OptValue::Int(70000)),
+            Err(Error::InvalidArgument(_))
+        ));
+        assert!(matches!(
+            o.set("port", OptValue::Str("1".into())),
+            Err(Error::InvalidType(_))
+        ));
+        let e = o.set("nope", OptValue::Int(1)).unwrap_err();
+        assert!(e.to_string().contains("unknown option 'nope'"), "{e}");
+        o.set("serializer", OptValue::Str("igbinary".into()))
+            .unwrap();
+        assert_eq!(o.serializer, Serializer::Igbinary);
+        assert!(o.set("serializer", OptValue::Str("json".into())).is_err());
+        o.set("persistent", OptValue::Str("a".into())).unwrap();
+        assert_eq!(o.persistent_key().unwrap(), "127.0.0.1\t1234\ta\t8");
+        o.set("allowed_classes", OptValue::List(vec!["Foo".into()]))
+            .unwrap();
+        assert_eq!(o.allowed_classes, AllowedClasses::List(vec!["Foo".into()]));
+        assert!(o.set("pool_size", OptValue::Int(0)).is_err());
+        assert!(o.set("timeout_ms", OptValue::Bool(true)).is_err());
+    }
+
+    #[test]
+    fn ini_text() {
+        let mut o = Options::default();
+        o.set_ini("port", "4321").unwrap();
+        o.set_ini("tcp_keepalive", "Off").unwrap();
+        o.set_ini("persistent", "1").unwrap();
+        o.set_ini("allowed_classes", "A, B").unwrap();
+        assert_eq!(o.port, 4321);
+        assert!(!o.tcp_keepalive);
+        assert_eq!(o.persistent, Persistent::Default);
+        assert_eq!(
+            o.allowed_classes,
+            AllowedClasses::List(vec!["A".into(), "B".into()])
+        );
+        assert!(o.set_ini("port", "abc").is_err());
+    }
+}

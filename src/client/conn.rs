@@ -1,0 +1,339 @@
+//! One TCP connection to the server. The socket is non-blocking; every wait
+//! is a poll(2) bounded by a deadline, so no operation can hang past its
+//! timeout. A connection is owned by one checkout at a time (pool.rs); its
+//! buffers sit behind their own lock and `pending` counts the requests sent
+//! whose replies are not yet read, so the pool can tell a clean connection
+//! from one that must never be reused.
+
+use super::error::{Error, Result};
+use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
+use parking_lot::Mutex;
+use socket2::{Domain, Protocol, SockAddr, Socket, TcpKeepalive, Type};
+use std::io::{self, Read, Write};
+use std::net::{TcpStream, ToSocketAddrs};
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, RawFd};
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// What a connection needs to know to be made.
+#[derive(Debug, Clone)]
+pub struct ConnOpts {
+    pub host: String,
+    pub port: u16,
+    pub addr: Arc<str>,
+    pub connect_timeout: Duration,
+    pub keepalive: bool,
+    /// The longest reply line accepted (max_value_bytes plus the reply's
+    /// own few bytes).
+    pub max_line: usize,
+}
+
+/// The read and write buffers. `r[start..end]` is read and not yet
+/// consumed; `scanned` is how far a line end was already looked for.
+#[derive(Debug, Default)]
+pub struct Buffers {
+    r: Vec<u8>,
+    start: usize,
+    end: usize,
+    scanned: usize,
+    /// Requests to send; `w[wpos..]` is not yet written.
+    pub w: Vec<u8>,
+    pub wpos: usize,
+}
+
+/// How a read attempt ended.
+pub enum Fill {
+    /// Some bytes arrived.
+    Data,
+    /// Nothing to read now.
+    WouldBlock,
+}
+
+#[derive(Debug)]
+pub struct Conn {
+    stream: TcpStream,
+    addr: Arc<str>,
+    max_line: usize,
+    bufs: Mutex<Buffers>,
+    pending: AtomicU32,
+    broken: AtomicBool,
+    /// The process that made it: a forked child never uses its parent's.
+    pub(crate) pid: u32,
+}
+
+fn remaining(deadline: Instant) -> Option<Duration> {
+    deadline
+        .checked_duration_since(Instant::now())
+        .filter(|d| !d.is_zero())
+}
+
+/// Milliseconds for poll(2), rounded up so a wait is never shorter than
+/// asked.
+pub(crate) fn poll_ms(d: Duration) -> PollTimeout {
+    let ms = d.as_micros().div_ceil(1000).min(i32::MAX as u128) as i32;
+    PollTimeout::try_from(ms).unwrap_or(PollTimeout::MAX)
+}
+
+impl Conn {
+    pub fn connect(o: &ConnOpts) -> Result<Conn> {
+        let fail = |reason: String| Error::Connect {
+            addr: o.addr.to_string(),
+            reason,
+        };
+        let addrs: Vec<_> = (o.host.as_str(), o.port)
+            .to_socket_addrs()
+            .map_err(|e| fail(format!("cannot resolve host: {e}")))?
+            .collect();
+        let mut last = String::from("no address for host");
+        for a in addrs {
+            let sock = Socket::new(Domain::for_address(a), Type::STREAM, Some(Protocol::TCP))
+                .map_err(|e| fail(e.to_string()))?;
+            match sock.connect_timeout(&SockAddr::from(a), o.connect_timeout) {
+                Ok(()) => {}
+                Err(e)
+                    if e.kind() == io::ErrorKind::TimedOut
+                        || e.kind() == io::ErrorKind::WouldBlock =>
+                {
+                    return Err(Error::timeout(&o.addr, "connect", o.connect_timeout));
+                }
+                Err(e) => {
+                    last = e.to_string();
+                    continue;
+                }
+            }
+            let setup = || -> io::Result<()> {
+                sock.set_nodelay(true)?;
+                if o.keepalive {
+                    sock.set_tcp_keepalive(
+                        &TcpKeepalive::new()
+                            .with_time(Duration::from_secs(60))
+                            .with_interval(Duration::from_secs(10)),
+                    )?;
+                }
+                sock.set_nonblocking(true)
+            };
+            setup().map_err(|e| fail(e.to_string()))?;
+            return Ok(Conn {
+                stream: sock.into(),
+                addr: o.addr.clone(),
+                max_line: o.max_line,
+                bufs: Mutex::new(Buffers::default()),
+                pending: AtomicU32::new(0),
+                broken: AtomicBool::new(false),
+                pid: std::process::id(),
+            });
+        }
+        Err(fail(last))
+    }
+
+    pub fn addr(&self) -> &str {
+        &self.addr
+    }
+
+    pub fn fd(&self) -> BorrowedFd<'_> {
+        self.stream.as_fd()
+    }
+
+    pub fn raw_fd(&self) -> RawFd {
+        self.stream.as_raw_fd()
+    }
+
+    pub fn lock(&self) -> parking_lot::MutexGuard<'_, Buffers> {
+        self.bufs.lock()
+    }
+
+    /// Replies still owed by the server on this connection.
+    pub fn pending(&self) -> u32 {
+        self.pending.load(Ordering::Acquire)
+    }
+
+    pub fn add_pending(&self, n: u32) {
+        self.pending.fetch_add(n, Ordering::AcqRel);
+    }
+
+    pub fn reply_read(&self) {
+        self.pending.fetch_sub(1, Ordering::AcqRel);
+    }
+
+    pub fn mark_broken(&self) {
+        self.broken.store(true, Ordering::Release);
+    }
+
+    pub fn is_broken(&self) -> bool {
+        self.broken.load(Ordering::Acquire)
+    }
+
+    /// Fit to go back to the pool: nothing owed, nothing half read, no
+    /// error seen, made by this process.
+    pub fn reusable(&self) -> bool {
+        if self.is_broken() || self.pending() != 0 || self.pid != std::process::id() {
+            return false;
+        }
+        let b = self.bufs.lock();
+        b.start == b.end && b.wpos >= b.w.len()
+    }
+
+    /// An idle connection that has something to read or has hung up went
+    /// stale (the server closed it, e.g. on restart). One poll, no round
+    /// trip.
+    pub fn is_stale(&self) -> bool {
+        let mut fds = [PollFd::new(self.fd(), PollFlags::POLLIN)];
+        match poll(&mut fds, PollTimeout::ZERO) {
+            Ok(0) => false,
+            Ok(_) => true,
+            Err(_) => true,
+        }
+    }
+
+    /// Waits until the socket is ready for `flags` or the deadline passes.
+    pub fn wait(
+        &self,
+        flags: PollFlags,
+        deadline: Instant,
+        op: &'static str,
+        timeout: Duration,
+    ) -> Result<()> {
+        loop {
+            let Some(left) = remaining(deadline) else {
+                self.mark_broken();
+                return Err(Error::timeout(&self.addr, op, timeout));
+            };
+            let mut fds = [PollFd::new(self.fd(), flags)];
+            match poll(&mut fds, poll_ms(left)) {
+                Ok(0) => continue,
+                Ok(_) => return Ok(()),
+                Err(nix::errno::Errno::EINTR) => continue,
+                Err(e) => {
+                    self.mark_broken();
+                    return Err(Error::io(&self.addr, op, &io::Error::from(e)));
+                }
+            }
+        }
+    }
+
+    /// Writes as much of `b.w[b.wpos..]` as the socket takes now. True
+    /// when all of it is written.
+    pub fn write_some(&self, b: &mut Buffers) -> Result<bool> {
+        b.wpos += self.write_slice(&b.w[b.wpos..])?;
+        if b.wpos < b.w.len() {
+            return Ok(false);
+        }
+        b.w.clear();
+        b.wpos = 0;
+        Ok(true)
+    }
+
+    /// Writes as much of `data` as the socket takes now; how much it took.
+    pub fn write_slice(&self, data: &[u8]) -> Result<usize> {
+        let mut done = 0;
+        while done < data.len() {
+            match (&self.stream).write(&data[done..]) {
+                Ok(0) => {
+                    self.mark_broken();
+                    return Err(self.closed(""));
+                }
+                Ok(n) => done += n,
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => {
+                    self.mark_broken();
+                    return Err(self.io_err("write", &e));
+                }
+            }
+        }
+        Ok(done)
+    }
+
+    /// One read into the buffer.
+    pub fn fill(&self, b: &mut Buffers) -> Result<Fill> {
+        if b.start == b.end {
+            b.start = 0;
+            b.end = 0;
+            b.scanned = 0;
+        } else if b.start > 0 && b.r.len() - b.end < 16 * 1024 {
+            b.r.copy_within(b.start..b.end, 0);
+            b.end -= b.start;
+            b.scanned -= b.start;
+            b.start = 0;
+        }
+        if b.r.len() - b.end < 16 * 1024 {
+            let grow = (b.r.len()).clamp(64 * 1024, 8 * 1024 * 1024);
+            b.r.resize(b.r.len() + grow, 0);
+        }
+        loop {
+            let end = b.end;
+            match (&self.stream).read(&mut b.r[end..]) {
+                Ok(0) => {
+                    self.mark_broken();
+                    let detail = if b.end > b.start {
+                        " in the middle of a reply"
+                    } else {
+                        ""
+                    };
+                    return Err(self.closed(detail));
+                }
+                Ok(n) => {
+                    b.end += n;
+                    return Ok(Fill::Data);
+                }
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Ok(Fill::WouldBlock),
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => {
+                    self.mark_broken();
+                    return Err(self.io_err("read", &e));
+                }
+            }
+        }
+    }
+
+    /// The next complete reply line in the buffer, without its `\n`, as a
+    /// range of `b`'s read buffer (see `line`); consumed on return.
+    pub fn next_line(&self, b: &mut Buffers) -> Result<Option<(usize, usize)>> {
+        match memchr::memchr(b'\n', &b.r[b.scanned..b.end]) {
+            Some(i) => {
+                let nl = b.scanned + i;
+                let line = (b.start, nl);
+                b.start = nl + 1;
+                b.scanned = b.start;
+                if nl - line.0 > self.max_line {
+                    self.mark_broken();
+                    return Err(Error::ReplyTooLarge {
+                        limit: self.max_line,
+                    });
+                }
+                Ok(Some(line))
+            }
+            None => {
+                b.scanned = b.end;
+                if b.end - b.start > self.max_line {
+                    self.mark_broken();
+                    return Err(Error::ReplyTooLarge {
+                        limit: self.max_line,
+                    });
+                }
+                Ok(None)
+            }
+        }
+    }
+
+    /// True when bytes of a reply not yet complete are buffered.
+    pub fn has_partial(b: &Buffers) -> bool {
+        b.end > b.start
+    }
+
+    pub fn line(b: &Buffers, r: (usize, usize)) -> &[u8] {
+        &b.r[r.0..r.1]
+    }
+
+    fn closed(&self, detail: &str) -> Error {
+        Error::Closed {
+            addr: self.addr.to_string(),
+            detail: detail.to_string(),
+        }
+    }
+
+    fn io_err(&self, op: &'static str, e: &io::Error) -> Error {
+        Error::io(&self.addr, op, e)
+    }
+}

@@ -1,0 +1,96 @@
+//! Errors of the client core. The PHP layer maps each kind to an exception
+//! class (`ErrorKind`), so the wording here is what users read.
+
+use std::time::Duration;
+
+/// What went wrong, grouped by the exception the PHP layer throws.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorKind {
+    /// Bad argument or option: `ValueError` in PHP.
+    InvalidArgument,
+    /// Wrong argument type: `TypeError` in PHP.
+    InvalidType,
+    /// Refused, reset, closed, timed out, pool exhausted.
+    Connection,
+    /// An `ERR` reply or a reply that does not fit the request.
+    Server,
+    /// Anything else (a value that cannot be decoded, a too large reply).
+    Other,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("{0}")]
+    InvalidArgument(String),
+    #[error("{0}")]
+    InvalidType(String),
+    #[error("cannot connect to TagCache at {addr}: {reason}")]
+    Connect { addr: String, reason: String },
+    #[error("TagCache at {addr}: {op} timed out after {ms} ms")]
+    Timeout {
+        addr: String,
+        op: &'static str,
+        ms: u128,
+    },
+    #[error("TagCache at {addr}: {op} failed: {reason}")]
+    Io {
+        addr: String,
+        op: &'static str,
+        reason: String,
+    },
+    #[error("TagCache at {addr} closed the connection{detail}")]
+    Closed { addr: String, detail: String },
+    #[error("TagCache at {addr}: pool exhausted: {busy} connections busy for {ms} ms")]
+    PoolExhausted { addr: String, busy: usize, ms: u128 },
+    #[error("TagCache server error: {0}")]
+    Server(String),
+    #[error("unexpected reply from TagCache to {cmd}: {reply}")]
+    Protocol { cmd: &'static str, reply: String },
+    #[error("TagCache reply exceeds max_value_bytes ({limit} bytes); connection closed")]
+    ReplyTooLarge { limit: usize },
+    #[error("cannot decode value: {0}")]
+    Decode(String),
+}
+
+impl Error {
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            Error::InvalidArgument(_) => ErrorKind::InvalidArgument,
+            Error::InvalidType(_) => ErrorKind::InvalidType,
+            Error::Connect { .. }
+            | Error::Timeout { .. }
+            | Error::Io { .. }
+            | Error::Closed { .. }
+            | Error::PoolExhausted { .. } => ErrorKind::Connection,
+            Error::Server(_) | Error::Protocol { .. } => ErrorKind::Server,
+            Error::ReplyTooLarge { .. } | Error::Decode(_) => ErrorKind::Other,
+        }
+    }
+
+    pub(crate) fn timeout(addr: &str, op: &'static str, d: Duration) -> Error {
+        Error::Timeout {
+            addr: addr.to_string(),
+            op,
+            ms: d.as_millis(),
+        }
+    }
+
+    pub(crate) fn io(addr: &str, op: &'static str, e: &std::io::Error) -> Error {
+        Error::Io {
+            addr: addr.to_string(),
+            op,
+            reason: e.to_string(),
+        }
+    }
+
+    /// A server `ERR` reply, keeping only the server's text.
+    pub fn is_server_reply(&self) -> bool {
+        matches!(self, Error::Server(_))
+    }
+}
+
+pub type Result<T> = std::result::Result<T, Error>;
+
+pub(crate) fn invalid(msg: impl Into<String>) -> Error {
+    Error::InvalidArgument(msg.into())
+}

@@ -1,0 +1,266 @@
+//! The connection pool: idle connections in a lock-free queue, the count of
+//! connections made behind a mutex, and a checkout guard that owns one
+//! connection exclusively and gives it back on drop. A connection that is
+//! dirty (replies owed, half a reply read), broken, or made by another
+//! process (fork) is closed instead of going back.
+
+use super::conn::{Conn, ConnOpts};
+use super::error::{Error, Result};
+use crossbeam_queue::ArrayQueue;
+use parking_lot::{Condvar, Mutex};
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+#[derive(Debug, Default)]
+struct State {
+    /// Connections of this process made and not yet closed: idle + busy.
+    open: usize,
+    /// Threads waiting for a connection.
+    waiters: usize,
+}
+
+#[derive(Debug, Default)]
+struct Counters {
+    created: AtomicU64,
+    reused: AtomicU64,
+    discarded: AtomicU64,
+    waits: AtomicU64,
+    timeouts: AtomicU64,
+}
+
+/// A snapshot of the pool, for `stats()['pool']`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PoolStats {
+    pub size: usize,
+    pub open: usize,
+    pub idle: usize,
+    pub busy: usize,
+    pub created: u64,
+    pub reused: u64,
+    pub discarded: u64,
+    pub waits: u64,
+    pub timeouts: u64,
+}
+
+#[derive(Debug)]
+pub struct Pool {
+    opts: ConnOpts,
+    size: usize,
+    idle: ArrayQueue<Conn>,
+    state: Mutex<State>,
+    freed: Condvar,
+    /// The process the pool's connections belong to; a fork changes it.
+    pid: AtomicU32,
+    counters: Counters,
+}
+
+/// One connection, owned exclusively until dropped.
+pub struct Guard<'a> {
+    pool: &'a Pool,
+    conn: Option<Conn>,
+}
+
+impl std::ops::Deref for Guard<'_> {
+    type Target = Conn;
+    fn deref(&self) -> &Conn {
+        // The option is only emptied in drop.
+        self.conn
+            .as_ref()
+            .expect("guard holds a connection until dropped")
+    }
+}
+
+impl Drop for Guard<'_> {
+    fn drop(&mut self) {
+        if let Some(c) = self.conn.take() {
+            self.pool.give_back(c);
+        }
+    }
+}
+
+impl Pool {
+    pub fn new(opts: ConnOpts, size: usize) -> Pool {
+        let size = size.max(1);
+        Pool {
+            opts,
+            size,
+            idle: ArrayQueue::new(size),
+            state: Mutex::new(State::default()),
+            freed: Condvar::new(),
+            pid: AtomicU32::new(std::process::id()),
+            counters: Counters::default(),
+        }
+    }
+
+    pub fn addr(&self) -> &str {
+        &self.opts.addr
+    }
+
+    pub fn size(&self) -> usize {
+        self.size
+    }
+
+    /// In a forked child, forget the parent's connections: close our copy
+    /// of each idle one (closing a copy does not touch the parent's socket)
+    /// and start counting from zero.
+    fn after_fork_check(&self) {
+        let me = std::process::id();
+        if self.pid.load(Ordering::Acquire) == me {
+            return;
+        }
+        let mut st = self.state.lock();
+        if self.pid.load(Ordering::Acquire) != me {
+            while let Some(c) = self.idle.pop() {
+                drop(c);
+            }
+            st.open = 0;
+            st.waiters = 0;
+            self.pid.store(me, Ordering::Release);
+        }
+    }
+
+    /// A connection, waiting until `deadline` when all are busy.
+    pub fn checkout(&self, timeout: Duration) -> Result<Guard<'_>> {
+        self.checkout_inner(Some(timeout))
+    }
+
+    /// A connection only if one is idle or may be made now (fan-out takes
+    /// extra connections this way, so two fan-outs cannot deadlock).
+    pub fn try_checkout(&self) -> Result<Option<Guard<'_>>> {
+        match self.checkout_inner(None) {
+            Ok(g) => Ok(Some(g)),
+            Err(Error::PoolExhausted { .. }) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    fn checkout_inner(&self, timeout: Option<Duration>) -> Result<Guard<'_>> {
+        self.after_fork_check();
+        let mut deadline = None;
+        let mut waited = false;
+        loop {
+            if let Some(c) = self.idle.pop() {
+                if c.is_stale() || c.pid != std::process::id() {
+                    self.discard(c);
+                    continue;
+                }
+                self.counters.reused.fetch_add(1, Ordering::Relaxed);
+                return Ok(self.guard(c));
+            }
+            let mut st = self.state.lock();
+            if st.open < self.size {
+                st.open += 1;
+                drop(st);
+                return match Conn::connect(&self.opts) {
+                    Ok(c) => {
+                        self.counters.created.fetch_add(1, Ordering::Relaxed);
+                        Ok(self.guard(c))
+                    }
+                    Err(e) => {
+                        let mut st = self.state.lock();
+                        st.open = st.open.saturating_sub(1);
+                        if st.waiters > 0 {
+                            self.freed.notify_one();
+                        }
+                        Err(e)
+                    }
+                };
+            }
+            // A connection given back between the pop above and the lock
+            // is in the queue now; the lock orders us with give_back.
+            if !self.idle.is_empty() {
+                continue;
+            }
+            let Some(timeout) = timeout else {
+                return Err(self.exhausted(st.open, Duration::ZERO));
+            };
+            let deadline = *deadline.get_or_insert_with(|| Instant::now() + timeout);
+            if !waited {
+                waited = true;
+                self.counters.waits.fetch_add(1, Ordering::Relaxed);
+            }
+            st.waiters += 1;
+            let timed_out = self.freed.wait_until(&mut st, deadline).timed_out();
+            st.waiters -= 1;
+            if timed_out && self.idle.is_empty() && st.open >= self.size {
+                self.counters.timeouts.fetch_add(1, Ordering::Relaxed);
+                return Err(self.exhausted(st.open, timeout));
+            }
+        }
+    }
+
+    fn exhausted(&self, busy: usize, waited: Duration) -> Error {
+        Error::PoolExhausted {
+            addr: self.opts.addr.to_string(),
+            busy,
+            ms: waited.as_millis(),
+        }
+    }
+
+    fn guard(&self, c: Conn) -> Guard<'_> {
+        Guard {
+            pool: self,
+            conn: Some(c),
+        }
+    }
+
+    fn give_back(&self, c: Conn) {
+        if !c.reusable() {
+            self.discard(c);
+            return;
+        }
+        if let Err(c) = self.idle.push(c) {
+            // Cannot happen (open <= size), but never leak a count.
+            self.discard(c);
+            return;
+        }
+        let st = self.state.lock();
+        if st.waiters > 0 {
+            self.freed.notify_one();
+        }
+    }
+
+    fn discard(&self, c: Conn) {
+        let ours = c.pid == self.pid.load(Ordering::Acquire);
+        drop(c);
+        self.counters.discarded.fetch_add(1, Ordering::Relaxed);
+        let mut st = self.state.lock();
+        if ours {
+            st.open = st.open.saturating_sub(1);
+        }
+        if st.waiters > 0 {
+            self.freed.notify_one();
+        }
+    }
+
+    /// Closes the idle connections (busy ones close when given back dirty,
+    /// or stay for the next call).
+    pub fn close_idle(&self) {
+        self.after_fork_check();
+        let mut n = 0;
+        while let Some(c) = self.idle.pop() {
+            drop(c);
+            n += 1;
+        }
+        let mut st = self.state.lock();
+        st.open = st.open.saturating_sub(n);
+    }
+
+    pub fn stats(&self) -> PoolStats {
+        self.after_fork_check();
+        let st = self.state.lock();
+        let idle = self.idle.len();
+        let c = &self.counters;
+        PoolStats {
+            size: self.size,
+            open: st.open,
+            idle,
+            busy: st.open.saturating_sub(idle),
+            created: c.created.load(Ordering::Relaxed),
+            reused: c.reused.load(Ordering::Relaxed),
+            discarded: c.discarded.load(Ordering::Relaxed),
+            waits: c.waits.load(Ordering::Relaxed),
+            timeouts: c.timeouts.load(Ordering::Relaxed),
+        }
+    }
+}
