@@ -1,4 +1,25 @@
 //! tagcache: a PHP extension, the client of a TagCache server.
+//! Registration only; see client/ (pure Rust) and php/ (the PHP layer).
 #![allow(non_snake_case)]
 
 pub mod client;
+pub mod php;
+
+use ext_php_rs::prelude::*;
+
+fn startup(_ty: i32, module_number: i32) -> i32 {
+    php::ini::register(module_number);
+    match php::exceptions::register() {
+        Ok(()) => 0,
+        Err(_) => -1,
+    }
+}
+
+#[php_module]
+#[php(startup = "startup")]
+pub fn get_module(module: ModuleBuilder) -> ModuleBuilder {
+    module
+        .class::<php::tagcache::TagCache>()
+        .class::<php::pipeline::TagCachePipeline>()
+        .info_function(php::info::info)
+}

@@ -40,6 +40,38 @@ impl Batch {
         self.kinds.push(kind);
     }
 
+    /// Adds one request whose encoding may fail; on failure nothing of it
+    /// stays in the batch.
+    pub fn try_push<E>(
+        &mut self,
+        kind: Kind,
+        encode: impl FnOnce(&mut Vec<u8>) -> std::result::Result<(), E>,
+    ) -> std::result::Result<(), E> {
+        let mark = self.buf.len();
+        if let Err(e) = encode(&mut self.buf) {
+            self.buf.truncate(mark);
+            return Err(e);
+        }
+        self.ends.push(self.buf.len());
+        self.kinds.push(kind);
+        Ok(())
+    }
+
+    /// The encoded requests, back to back.
+    pub fn bytes(&self) -> &[u8] {
+        &self.buf
+    }
+
+    pub fn kinds(&self) -> &[Kind] {
+        &self.kinds
+    }
+
+    pub fn clear(&mut self) {
+        self.buf.clear();
+        self.ends.clear();
+        self.kinds.clear();
+    }
+
     pub fn push_cmd(&mut self, cmd: &Command) {
         self.push(cmd.kind(), |b| cmd.encode(b));
     }

@@ -258,13 +258,25 @@ pub fn encode_store<S: AsRef<str>>(
     ttl: Option<u64>,
 ) {
     out.reserve(verb.len() + key.len() + value.len() + 16);
+    encode_store_head(out, verb, key, tags, ttl);
+    out.extend_from_slice(value);
+    out.push(b'\n');
+}
+
+/// PUT or ADD up to the value: the caller appends the value's wire text
+/// and `\n` (so a value is encoded straight into the request buffer).
+pub fn encode_store_head<S: AsRef<str>>(
+    out: &mut Vec<u8>,
+    verb: &str,
+    key: &str,
+    tags: &[S],
+    ttl: Option<u64>,
+) {
     out.extend_from_slice(verb.as_bytes());
     out.push(b'\t');
     out.extend_from_slice(key.as_bytes());
     push_ttl_tags(out, tags, ttl);
     out.push(b'\t');
-    out.extend_from_slice(value);
-    out.push(b'\n');
 }
 
 /// INCR or DECR. TTL and tags are only sent when given, since the server

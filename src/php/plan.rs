@@ -1,0 +1,629 @@
+//! One API call = one or more protocol requests plus how their replies
+//! become the PHP result. `TagCache` runs a plan at once; `TagCachePipeline`
+//! queues many plans in one batch and runs them together.
+
+use super::exceptions::{self, tagcache_error, type_error, value_error};
+use super::values;
+use crate::client::batch::Batch;
+use crate::client::config::{AllowedClasses, Serializer};
+use crate::client::protocol::{self, Kind, Reply};
+use crate::client::{Client, Error};
+use ext_php_rs::exception::PhpException;
+use ext_php_rs::types::{ArrayKey, ZendHashTable, Zval};
+use std::collections::HashSet;
+
+type PResult<T> = Result<T, PhpException>;
+
+/// How the replies of one call become its result.
+pub enum Shape {
+    /// put/set/putMany: true once every request was stored.
+    Stored,
+    /// add: true if added, false if the key existed.
+    Added,
+    /// get: the value, or the default on a miss.
+    Value(Zval),
+    /// getMany: [key => value] of the hits, in request order.
+    Many(Vec<String>),
+    /// delete: whether it existed.
+    Deleted,
+    /// deleteMany: how many existed.
+    DeletedCount,
+    /// invalidate*/flush: the server's count.
+    Count,
+    /// keysByTag.
+    Keys,
+    /// searchAny / searchAll over one KEYS request per tag.
+    Union,
+    Intersection,
+    /// increment/decrement.
+    Int,
+    Stats,
+    Ping,
+}
+
+/// Calls queued in one batch: each with its shape and request count.
+#[derive(Default)]
+pub struct Plan {
+    pub batch: Batch,
+    calls: Vec<(Shape, usize)>,
+}
+
+/// A PHP array key for a cache key: decimal integer text becomes an int
+/// key, as PHP itself does with `$a["12"]`.
+pub fn insert_key(ht: &mut ZendHashTable, key: &str, v: Zval) -> PResult<()> {
+    let r = match canonical_int(key) {
+        Some(i) => ht.insert_at_index(i, v),
+        None => ht.insert(ArrayKey::Str(key), v),
+    };
+    r.map_err(|e| tagcache_error(e.to_string()))
+}
+
+fn canonical_int(s: &str) -> Option<i64> {
+    let digits = s.strip_prefix('-').unwrap_or(s);
+    if digits.is_empty()
+        || !digits.bytes().all(|b| b.is_ascii_digit())
+        || (digits.len() > 1 && digits.starts_with('0'))
+        || s == "-0"
+    {
+        return None;
+    }
+    s.parse().ok()
+}
+
+/// Keys from a PHP array of strings (ints are taken as their decimal text).
+pub fn keys_of(arr: &ZendHashTable, what: &str) -> PResult<Vec<String>> {
+    let mut out = Vec::with_capacity(arr.len());
+    for v in arr.values() {
+        let k = string_arg(v, what)?;
+        protocol::validate_key(&k).map_err(exceptions::to_php)?;
+        out.push(k);
+    }
+    Ok(out)
+}
+
+fn string_arg(v: &Zval, what: &str) -> PResult<String> {
+    let v = v.dereference();
+    if let Some(i) = v.long() {
+        return Ok(i.to_string());
+    }
+    match v.zend_str() {
+        Some(s) => s
+            .as_str()
+            .map(str::to_owned)
+            .map_err(|_| value_error(format!("{what} must be valid UTF-8"))),
+        None => Err(type_error(format!(
+            "{what} must be of type string, {} given",
+            v.get_type()
+        ))),
+    }
+}
+
+/// Tags from a PHP array, validated.
+pub fn tags_of(arr: &ZendHashTable) -> PResult<Vec<String>> {
+    let mut out = Vec::with_capacity(arr.len());
+    for v in arr.values() {
+        let t = string_arg(v, "each tag")?;
+        protocol::validate_tag(&t).map_err(exceptions::to_php)?;
+        out.push(t);
+    }
+    Ok(out)
+}
+
+pub fn key_arg(key: &str) -> PResult<()> {
+    protocol::validate_key(key).map_err(exceptions::to_php)
+}
+
+pub fn ttl_arg(ttl: Option<i64>) -> PResult<Option<u64>> {
+    protocol::validate_ttl(ttl).map_err(exceptions::to_php)
+}
+
+fn arg_err(e: Error) -> PhpException {
+    exceptions::to_php(e)
+}
+
+impl Plan {
+    pub fn new() -> Plan {
+        Plan::default()
+    }
+
+    pub fn len(&self) -> usize {
+        self.calls.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.calls.is_empty()
+    }
+
+    pub fn clear(&mut self) {
+        self.batch.clear();
+        self.calls.clear();
+    }
+
+    fn one(&mut self, shape: Shape, kind: Kind, encode: impl FnOnce(&mut Vec<u8>)) {
+        self.batch.push(kind, encode);
+        self.calls.push((shape, 1));
+    }
+
+    /// put/add. Arguments are checked before anything is queued.
+    #[allow(clippy::too_many_arguments)]
+    pub fn store(
+        &mut self,
+        add: bool,
+        key: &str,
+        value: &Zval,
+        tags: &[String],
+        ttl: Option<i64>,
+        ser: Serializer,
+    ) -> PResult<()> {
+        key_arg(key)?;
+        protocol::validate_tags(tags).map_err(arg_err)?;
+        let ttl = ttl_arg(ttl)?;
+        let (verb, kind, shape) = if add {
+            ("ADD", Kind::Add, Shape::Added)
+        } else {
+            ("PUT", Kind::Put, Shape::Stored)
+        };
+        self.batch.try_push(kind, |b| {
+            protocol::encode_store_head(b, verb, key, tags, ttl);
+            values::encode(value, ser, b)?;
+            b.push(b'\n');
+            Ok::<(), PhpException>(())
+        })?;
+        self.calls.push((shape, 1));
+        Ok(())
+    }
+
+    pub fn put_many(
+        &mut self,
+        items: &ZendHashTable,
+        tags: &[String],
+        ttl: Option<i64>,
+        ser: Serializer,
+    ) -> PResult<()> {
+        protocol::validate_tags(tags).map_err(arg_err)?;
+        let ttl = ttl_arg(ttl)?;
+        // Check every key before queuing any request.
+        let mut keys = Vec::with_capacity(items.len());
+        for (k, _) in items.iter() {
+            let k = match k {
+                ArrayKey::Long(i) => i.to_string(),
+                ArrayKey::String(s) => s,
+                ArrayKey::Str(s) => s.to_string(),
+                ArrayKey::ZendString(s) => s
+                    .as_str()
+                    .map(str::to_owned)
+                    .map_err(|_| value_error("each key must be valid UTF-8"))?,
+            };
+            key_arg(&k)?;
+            keys.push(k);
+        }
+        let mark = self.batch.clone();
+        for (key, (_, value)) in keys.iter().zip(items.iter()) {
+            let r = self.batch.try_push(Kind::Put, |b| {
+                protocol::encode_store_head(b, "PUT", key, tags, ttl);
+                values::encode(value, ser, b)?;
+                b.push(b'\n');
+                Ok::<(), PhpException>(())
+            });
+            if let Err(e) = r {
+                self.batch = mark;
+                return Err(e);
+            }
+        }
+        self.calls.push((Shape::Stored, keys.len()));
+        Ok(())
+    }
+
+    pub fn get(&mut self, key: &str, default: Zval) -> PResult<()> {
+        key_arg(key)?;
+        self.one(Shape::Value(default), Kind::Get, |b| {
+            protocol::encode_get(b, key)
+        });
+        Ok(())
+    }
+
+    pub fn get_many(&mut self, keys: &ZendHashTable) -> PResult<()> {
+        let keys = keys_of(keys, "each key")?;
+        for k in &keys {
+            self.batch.push(Kind::Get, |b| protocol::encode_get(b, k));
+        }
+        self.calls.push((Shape::Many(keys.clone()), keys.len()));
+        Ok(())
+    }
+
+    pub fn delete(&mut self, key: &str) -> PResult<()> {
+        key_arg(key)?;
+        self.one(Shape::Deleted, Kind::Del, |b| {
+            protocol::encode_simple(b, "DEL", key)
+        });
+        Ok(())
+    }
+
+    pub fn delete_many(&mut self, keys: &ZendHashTable) -> PResult<()> {
+        let keys = keys_of(keys, "each key")?;
+        for k in &keys {
+            self.batch
+                .push(Kind::Del, |b| protocol::encode_simple(b, "DEL", k));
+        }
+        self.calls.push((Shape::DeletedCount, keys.len()));
+        Ok(())
+    }
+
+    pub fn invalidate(&mut self, tags: &Zval, mode: &str) -> PResult<()> {
+        let all = match mode {
+            "any" => false,
+            "all" => true,
+            _ => {
+                return Err(value_error(format!(
+                    "mode must be 'any' or 'all', '{mode}' given"
+                )))
+            }
+        };
+        let tags = tags.dereference();
+        let list = if let Some(arr) = tags.array() {
+            tags_of(arr)?
+        } else if tags.is_string() || tags.is_long() {
+            let t = string_arg(tags, "tag")?;
+            protocol::validate_tag(&t).map_err(arg_err)?;
+            vec![t]
+        } else {
+            return Err(type_error(format!(
+                "tags must be of type string|array, {} given",
+                tags.get_type()
+            )));
+        };
+        match list.len() {
+            0 => return Err(value_error("tags must not be empty")),
+            1 => self.one(Shape::Count, Kind::InvTag, |b| {
+                protocol::encode_simple(b, "INV_TAG", &list[0])
+            }),
+            _ => {
+                let cmd = if all {
+                    protocol::Command::InvTagsAll(list)
+                } else {
+                    protocol::Command::InvTagsAny(list)
+                };
+                self.one(Shape::Count, cmd.kind(), |b| cmd.encode(b));
+            }
+        }
+        Ok(())
+    }
+
+    pub fn keys_by_tag(&mut self, tag: &str) -> PResult<()> {
+        protocol::validate_tag(tag).map_err(arg_err)?;
+        self.one(Shape::Keys, Kind::Keys, |b| {
+            protocol::encode_simple(b, "KEYS_BY_TAG", tag)
+        });
+        Ok(())
+    }
+
+    pub fn search(&mut self, tags: &ZendHashTable, all: bool) -> PResult<()> {
+        let tags = tags_of(tags)?;
+        if tags.is_empty() {
+            return Err(value_error("tags must not be empty"));
+        }
+        for t in &tags {
+            self.batch
+                .push(Kind::Keys, |b| protocol::encode_simple(b, "KEYS_BY_TAG", t));
+        }
+        let shape = if all {
+            Shape::Intersection
+        } else {
+            Shape::Union
+        };
+        self.calls.push((shape, tags.len()));
+        Ok(())
+    }
+
+    pub fn counter(
+        &mut self,
+        decr: bool,
+        key: &str,
+        by: i64,
+        tags: &[String],
+        ttl: Option<i64>,
+    ) -> PResult<()> {
+        key_arg(key)?;
+        protocol::validate_tags(tags).map_err(arg_err)?;
+        let ttl = ttl_arg(ttl)?;
+        let (verb, kind) = if decr {
+            ("DECR", Kind::Decr)
+        } else {
+            ("INCR", Kind::Incr)
+        };
+        self.one(Shape::Int, kind, |b| {
+            protocol::encode_counter(b, verb, key, by, tags, ttl)
+        });
+        Ok(())
+    }
+
+    pub fn stats(&mut self) {
+        self.one(Shape::Stats, Kind::Stats, |b| {
+            b.extend_from_slice(b"STATS\n")
+        });
+    }
+
+    pub fn ping(&mut self) {
+        self.one(Shape::Ping, Kind::Stats, |b| {
+            b.extend_from_slice(b"STATS\n")
+        });
+    }
+
+    pub fn flush(&mut self) {
+        self.one(Shape::Count, Kind::Flush, |b| {
+            b.extend_from_slice(b"FLUSH\n")
+        });
+    }
+
+    /// Sends the plan. With one request it takes the single-request path;
+    /// otherwise the batch engine. The replies of each call, in order.
+    pub fn send(&self, client: &Client) -> PResult<Vec<Result<Reply, Error>>> {
+        if self.batch.len() == 1 {
+            let kind = self.batch.kinds()[0];
+            let bytes = self.batch.bytes();
+            return Ok(vec![client.call(kind, &|b| b.extend_from_slice(bytes))]);
+        }
+        client.batch(&self.batch).map_err(exceptions::to_php)
+    }
+
+    /// Runs a plan of exactly one call and returns its result; any error
+    /// throws.
+    pub fn run_one(self, client: &Client, ctx: &Ctx<'_>) -> PResult<Zval> {
+        let replies = self.send(client)?;
+        let mut it = replies.into_iter();
+        let mut out = None;
+        for (shape, n) in self.calls {
+            out = Some(finish(shape, &mut it, n, ctx).map_err(|e| match e {
+                Failed::Server(e) => exceptions::to_php(e),
+                Failed::Php(p) => p,
+            })?);
+        }
+        out.ok_or_else(|| tagcache_error("nothing to run"))
+    }
+
+    /// Runs every queued call; a call the server refused gets its
+    /// TagCacheServerException object in its slot.
+    pub fn run_all(self, client: &Client, ctx: &Ctx<'_>) -> PResult<Vec<Zval>> {
+        if self.calls.is_empty() {
+            return Ok(Vec::new());
+        }
+        let replies = self.send(client)?;
+        let mut it = replies.into_iter();
+        let mut out = Vec::with_capacity(self.calls.len());
+        for (shape, n) in self.calls {
+            match finish(shape, &mut it, n, ctx) {
+                Ok(z) => out.push(z),
+                Err(Failed::Server(e)) => out.push(exception_object(&e)?),
+                Err(Failed::Php(p)) => return Err(p),
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// What decoding needs.
+pub struct Ctx<'a> {
+    pub allowed: &'a AllowedClasses,
+    pub pool: Option<crate::client::pool::PoolStats>,
+}
+
+enum Failed {
+    /// The server refused a request (ERR) or answered out of place.
+    Server(Error),
+    Php(PhpException),
+}
+
+impl From<PhpException> for Failed {
+    fn from(p: PhpException) -> Self {
+        Failed::Php(p)
+    }
+}
+
+fn exception_object(e: &Error) -> PResult<Zval> {
+    let ce = exceptions::class_of(e);
+    let mut obj = ce.new();
+    let msg = e.to_string();
+    obj.try_call_method("__construct", vec![&msg])
+        .map_err(|err| tagcache_error(format!("cannot create exception: {err}")))?;
+    let mut z = Zval::new();
+    z.set_object(&mut obj);
+    Ok(z)
+}
+
+fn long(v: u64) -> Zval {
+    let mut z = Zval::new();
+    z.set_long(i64::try_from(v).unwrap_or(i64::MAX));
+    z
+}
+
+fn boolean(b: bool) -> Zval {
+    let mut z = Zval::new();
+    z.set_bool(b);
+    z
+}
+
+fn array(ht: ext_php_rs::boxed::ZBox<ZendHashTable>) -> Zval {
+    let mut z = Zval::new();
+    z.set_hashtable(ht);
+    z
+}
+
+fn list(keys: Vec<String>) -> PResult<Zval> {
+    let mut ht = ZendHashTable::with_capacity(keys.len() as u32);
+    for k in keys {
+        ht.push(k).map_err(|e| tagcache_error(e.to_string()))?;
+    }
+    Ok(array(ht))
+}
+
+fn unexpected(what: &'static str, r: &Reply) -> Failed {
+    Failed::Server(Error::Protocol {
+        cmd: what,
+        reply: format!("{r:?}"),
+    })
+}
+
+/// Takes the `n` replies of one call and makes its result. The first ERR
+/// among them fails the call (all its replies are still consumed).
+fn finish(
+    shape: Shape,
+    it: &mut impl Iterator<Item = Result<Reply, Error>>,
+    n: usize,
+    ctx: &Ctx<'_>,
+) -> Result<Zval, Failed> {
+    let mut replies = Vec::with_capacity(n);
+    let mut first_err = None;
+    for r in it.take(n) {
+        match r {
+            Ok(r) => replies.push(r),
+            Err(e) => {
+                if first_err.is_none() {
+                    first_err = Some(e);
+                }
+            }
+        }
+    }
+    if let Some(e) = first_err {
+        return Err(match e.kind() {
+            crate::client::ErrorKind::Server => Failed::Server(e),
+            _ => Failed::Php(exceptions::to_php(e)),
+        });
+    }
+    Ok(match shape {
+        Shape::Stored => {
+            for r in &replies {
+                if *r != Reply::Stored {
+                    return Err(unexpected("PUT", r));
+                }
+            }
+            boolean(true)
+        }
+        Shape::Added => match replies.pop() {
+            Some(Reply::Added(b)) => boolean(b),
+            r => return Err(unexpected("ADD", &r.unwrap_or(Reply::Stored))),
+        },
+        Shape::Value(default) => match replies.pop() {
+            Some(Reply::Value(Some(v))) => values::decode(&v, ctx.allowed)?,
+            Some(Reply::Value(None)) => default,
+            r => return Err(unexpected("GET", &r.unwrap_or(Reply::Stored))),
+        },
+        Shape::Many(keys) => {
+            let mut ht = ZendHashTable::with_capacity(keys.len() as u32);
+            for (k, r) in keys.iter().zip(replies) {
+                match r {
+                    Reply::Value(Some(v)) => {
+                        insert_key(&mut ht, k, values::decode(&v, ctx.allowed)?)?
+                    }
+                    Reply::Value(None) => {}
+                    r => return Err(unexpected("GET", &r)),
+                }
+            }
+            array(ht)
+        }
+        Shape::Deleted => match replies.pop() {
+            Some(Reply::Deleted(b)) => boolean(b),
+            r => return Err(unexpected("DEL", &r.unwrap_or(Reply::Stored))),
+        },
+        Shape::DeletedCount => {
+            let mut n = 0;
+            for r in &replies {
+                match r {
+                    Reply::Deleted(b) => n += u64::from(*b),
+                    r => return Err(unexpected("DEL", r)),
+                }
+            }
+            long(n)
+        }
+        Shape::Count => match replies.pop() {
+            Some(Reply::Count(c)) => long(c),
+            r => return Err(unexpected("INV", &r.unwrap_or(Reply::Stored))),
+        },
+        Shape::Keys => match replies.pop() {
+            Some(Reply::Keys(k)) => list(k)?,
+            r => return Err(unexpected("KEYS_BY_TAG", &r.unwrap_or(Reply::Stored))),
+        },
+        Shape::Union | Shape::Intersection => {
+            let mut sets = Vec::with_capacity(replies.len());
+            for r in replies {
+                match r {
+                    Reply::Keys(k) => sets.push(k),
+                    r => return Err(unexpected("KEYS_BY_TAG", &r)),
+                }
+            }
+            list(combine(sets, matches!(shape, Shape::Intersection)))?
+        }
+        Shape::Int => match replies.pop() {
+            Some(Reply::Int(i)) => {
+                let mut z = Zval::new();
+                z.set_long(i);
+                z
+            }
+            r => return Err(unexpected("INCR", &r.unwrap_or(Reply::Stored))),
+        },
+        Shape::Ping => match replies.pop() {
+            Some(Reply::Stats(_)) => boolean(true),
+            r => return Err(unexpected("STATS", &r.unwrap_or(Reply::Stored))),
+        },
+        Shape::Stats => match replies.pop() {
+            Some(Reply::Stats(s)) => {
+                let mut ht = ZendHashTable::new();
+                let e = |e: ext_php_rs::error::Error| tagcache_error(e.to_string());
+                ht.insert("hits", long(s.hits)).map_err(e)?;
+                ht.insert("misses", long(s.misses)).map_err(e)?;
+                ht.insert("puts", long(s.puts)).map_err(e)?;
+                ht.insert("invalidations", long(s.invalidations))
+                    .map_err(e)?;
+                ht.insert("hit_ratio", s.hit_ratio).map_err(e)?;
+                if let Some(p) = &ctx.pool {
+                    ht.insert("pool", pool_array(p)?).map_err(e)?;
+                }
+                array(ht)
+            }
+            r => return Err(unexpected("STATS", &r.unwrap_or(Reply::Stored))),
+        },
+    })
+}
+
+pub fn pool_array(p: &crate::client::pool::PoolStats) -> PResult<Zval> {
+    let mut ht = ZendHashTable::new();
+    let e = |e: ext_php_rs::error::Error| tagcache_error(e.to_string());
+    for (k, v) in [
+        ("size", p.size as u64),
+        ("open", p.open as u64),
+        ("idle", p.idle as u64),
+        ("busy", p.busy as u64),
+        ("created", p.created),
+        ("reused", p.reused),
+        ("discarded", p.discarded),
+        ("waits", p.waits),
+        ("timeouts", p.timeouts),
+    ] {
+        ht.insert(k, long(v)).map_err(e)?;
+    }
+    Ok(array(ht))
+}
+
+/// Union (first-seen order) or intersection (order of the first list).
+fn combine(sets: Vec<Vec<String>>, intersect: bool) -> Vec<String> {
+    let mut it = sets.into_iter();
+    let Some(first) = it.next() else {
+        return Vec::new();
+    };
+    if intersect {
+        let rest: Vec<HashSet<String>> = it.map(|s| s.into_iter().collect()).collect();
+        let mut seen = HashSet::new();
+        first
+            .into_iter()
+            .filter(|k| rest.iter().all(|s| s.contains(k)) && seen.insert(k.clone()))
+            .collect()
+    } else {
+        let mut seen: HashSet<String> = HashSet::new();
+        let mut out = Vec::new();
+        for k in first.into_iter().chain(it.flatten()) {
+            if seen.insert(k.clone()) {
+                out.push(k);
+            }
+        }
+        out
+    }
+}

@@ -1,0 +1,315 @@
+//! `TagCache`: the PHP class. Argument checking and result shaping live in
+//! plan.rs; the protocol and the pool in client/.
+
+use super::exceptions::{self, tagcache_error, type_error, value_error};
+use super::pipeline::TagCachePipeline;
+use super::plan::{Ctx, Plan};
+use super::{ffi, values};
+use crate::client::config::{AllowedClasses, OptValue, Options, Serializer, OPTION_NAMES};
+use crate::client::Client;
+use ext_php_rs::exception::PhpException;
+use ext_php_rs::flags::ClassFlags;
+use ext_php_rs::prelude::*;
+use ext_php_rs::types::{ArrayKey, ZendHashTable, Zval};
+
+type PResult<T> = Result<T, PhpException>;
+
+/// Options from INI defaults (`tagcache.<name>`) overridden by the array.
+pub fn build_options(arr: Option<&ZendHashTable>) -> PResult<Options> {
+    let mut o = Options::default();
+    for name in OPTION_NAMES {
+        if let Some(text) = ffi::ini_value(&format!("tagcache.{name}")) {
+            o.set_ini(name, &text).map_err(exceptions::to_php)?;
+        }
+    }
+    if let Some(arr) = arr {
+        for (k, v) in arr.iter() {
+            let name = match k {
+                ArrayKey::Long(i) => {
+                    return Err(value_error(format!(
+                        "options must be an array keyed by option name, index {i} given"
+                    )))
+                }
+                ArrayKey::String(s) => s,
+                ArrayKey::Str(s) => s.to_string(),
+                ArrayKey::ZendString(s) => String::from_utf8_lossy(s.as_bytes()).into_owned(),
+            };
+            let val = opt_value(&name, v)?;
+            o.set(&name, val).map_err(exceptions::to_php)?;
+        }
+    }
+    if !values::serializer_available(o.serializer) {
+        return Err(tagcache_error(format!(
+            "serializer '{}' is not available: the {} extension is not loaded",
+            o.serializer.name(),
+            o.serializer.name()
+        )));
+    }
+    Ok(o)
+}
+
+fn opt_value(name: &str, v: &Zval) -> PResult<OptValue> {
+    let v = v.dereference();
+    if v.is_true() {
+        return Ok(OptValue::Bool(true));
+    }
+    if v.is_false() {
+        return Ok(OptValue::Bool(false));
+    }
+    if let Some(i) = v.long() {
+        return Ok(OptValue::Int(i));
+    }
+    if let Some(s) = v.zend_str() {
+        return Ok(OptValue::Str(
+            String::from_utf8_lossy(s.as_bytes()).into_owned(),
+        ));
+    }
+    if let Some(a) = v.array() {
+        let mut l = Vec::with_capacity(a.len());
+        for item in a.values() {
+            match item.dereference().zend_str() {
+                Some(s) => l.push(String::from_utf8_lossy(s.as_bytes()).into_owned()),
+                None => {
+                    return Err(type_error(format!(
+                        "option '{name}' must list strings, {} found",
+                        item.get_type()
+                    )))
+                }
+            }
+        }
+        return Ok(OptValue::List(l));
+    }
+    Err(type_error(format!(
+        "option '{name}' cannot be of type {}",
+        v.get_type()
+    )))
+}
+
+#[php_class]
+#[php(name = "TagCache")]
+#[php(flags = ClassFlags::Final)]
+pub struct TagCache {
+    client: Client,
+    serializer: Serializer,
+    allowed: AllowedClasses,
+}
+
+impl TagCache {
+    fn open(options: Option<&ZendHashTable>) -> PResult<TagCache> {
+        let o = build_options(options)?;
+        Ok(TagCache {
+            serializer: o.serializer,
+            allowed: o.allowed_classes.clone(),
+            client: Client::new(o),
+        })
+    }
+
+    fn ctx(&self) -> Ctx<'_> {
+        Ctx {
+            allowed: &self.allowed,
+            pool: None,
+        }
+    }
+
+    fn run(&self, plan: Plan) -> PResult<Zval> {
+        plan.run_one(&self.client, &self.ctx())
+    }
+
+    fn run_bool(&self, plan: Plan) -> PResult<bool> {
+        Ok(self.run(plan)?.is_true())
+    }
+
+    fn run_int(&self, plan: Plan) -> PResult<i64> {
+        self.run(plan)?
+            .long()
+            .ok_or_else(|| tagcache_error("expected an integer result"))
+    }
+}
+
+#[php_impl]
+impl TagCache {
+    pub const VERSION: &'static str = env!("CARGO_PKG_VERSION");
+
+    /// Connects lazily: nothing is sent until the first call.
+    pub fn __construct(options: Option<&ZendHashTable>) -> PResult<Self> {
+        TagCache::open(options)
+    }
+
+    pub fn create(options: Option<&ZendHashTable>) -> PResult<TagCache> {
+        TagCache::open(options)
+    }
+
+    #[php(defaults(tags = vec![]))]
+    pub fn put(
+        &self,
+        key: &str,
+        value: &Zval,
+        tags: Vec<String>,
+        ttlMs: Option<i64>,
+    ) -> PResult<bool> {
+        let mut p = Plan::new();
+        p.store(false, key, value, &tags, ttlMs, self.serializer)?;
+        self.run_bool(p)
+    }
+
+    #[php(defaults(tags = vec![]))]
+    pub fn set(
+        &self,
+        key: &str,
+        value: &Zval,
+        tags: Vec<String>,
+        ttlMs: Option<i64>,
+    ) -> PResult<bool> {
+        self.put(key, value, tags, ttlMs)
+    }
+
+    #[php(defaults(tags = vec![]))]
+    pub fn add(
+        &self,
+        key: &str,
+        value: &Zval,
+        tags: Vec<String>,
+        ttlMs: Option<i64>,
+    ) -> PResult<bool> {
+        let mut p = Plan::new();
+        p.store(true, key, value, &tags, ttlMs, self.serializer)?;
+        self.run_bool(p)
+    }
+
+    pub fn get(&self, key: &str, default: Option<&Zval>) -> PResult<Zval> {
+        let mut p = Plan::new();
+        p.get(key, default.map(Zval::shallow_clone).unwrap_or_default())?;
+        self.run(p)
+    }
+
+    pub fn get_many(&self, keys: &ZendHashTable) -> PResult<Zval> {
+        let mut p = Plan::new();
+        p.get_many(keys)?;
+        self.run(p)
+    }
+
+    #[php(name = "mGet")]
+    pub fn m_get(&self, keys: &ZendHashTable) -> PResult<Zval> {
+        self.get_many(keys)
+    }
+
+    #[php(defaults(tags = vec![]))]
+    pub fn put_many(
+        &self,
+        items: &ZendHashTable,
+        tags: Vec<String>,
+        ttlMs: Option<i64>,
+    ) -> PResult<bool> {
+        let mut p = Plan::new();
+        p.put_many(items, &tags, ttlMs, self.serializer)?;
+        self.run_bool(p)
+    }
+
+    #[php(name = "mSet")]
+    #[php(defaults(tags = vec![]))]
+    pub fn m_set(
+        &self,
+        items: &ZendHashTable,
+        tags: Vec<String>,
+        ttlMs: Option<i64>,
+    ) -> PResult<bool> {
+        self.put_many(items, tags, ttlMs)
+    }
+
+    pub fn delete(&self, key: &str) -> PResult<bool> {
+        let mut p = Plan::new();
+        p.delete(key)?;
+        self.run_bool(p)
+    }
+
+    pub fn delete_many(&self, keys: &ZendHashTable) -> PResult<i64> {
+        let mut p = Plan::new();
+        p.delete_many(keys)?;
+        self.run_int(p)
+    }
+
+    #[php(defaults(mode = "\"any\""))]
+    pub fn invalidate(&self, tags: &Zval, mode: String) -> PResult<i64> {
+        let mut p = Plan::new();
+        p.invalidate(tags, &mode)?;
+        self.run_int(p)
+    }
+
+    pub fn invalidate_tag(&self, tag: &Zval) -> PResult<i64> {
+        self.invalidate(tag, "any".into())
+    }
+
+    pub fn keys_by_tag(&self, tag: &str) -> PResult<Zval> {
+        let mut p = Plan::new();
+        p.keys_by_tag(tag)?;
+        self.run(p)
+    }
+
+    pub fn search_any(&self, tags: &ZendHashTable) -> PResult<Zval> {
+        let mut p = Plan::new();
+        p.search(tags, false)?;
+        self.run(p)
+    }
+
+    pub fn search_all(&self, tags: &ZendHashTable) -> PResult<Zval> {
+        let mut p = Plan::new();
+        p.search(tags, true)?;
+        self.run(p)
+    }
+
+    #[php(defaults(by = 1, tags = vec![]))]
+    pub fn increment(
+        &self,
+        key: &str,
+        by: i64,
+        tags: Vec<String>,
+        ttlMs: Option<i64>,
+    ) -> PResult<i64> {
+        let mut p = Plan::new();
+        p.counter(false, key, by, &tags, ttlMs)?;
+        self.run_int(p)
+    }
+
+    #[php(defaults(by = 1, tags = vec![]))]
+    pub fn decrement(
+        &self,
+        key: &str,
+        by: i64,
+        tags: Vec<String>,
+        ttlMs: Option<i64>,
+    ) -> PResult<i64> {
+        let mut p = Plan::new();
+        p.counter(true, key, by, &tags, ttlMs)?;
+        self.run_int(p)
+    }
+
+    pub fn stats(&self) -> PResult<Zval> {
+        let mut p = Plan::new();
+        p.stats();
+        let ctx = Ctx {
+            allowed: &self.allowed,
+            pool: Some(self.client.pool_stats()),
+        };
+        p.run_one(&self.client, &ctx)
+    }
+
+    pub fn flush(&self) -> PResult<i64> {
+        let mut p = Plan::new();
+        p.flush();
+        self.run_int(p)
+    }
+
+    pub fn ping(&self) -> PResult<bool> {
+        let mut p = Plan::new();
+        p.ping();
+        self.run_bool(p)
+    }
+
+    pub fn pipeline(&self) -> TagCachePipeline {
+        TagCachePipeline::new(self.client.clone(), self.serializer, self.allowed.clone())
+    }
+
+    pub fn close(&self) {
+        self.client.close()
+    }
+}
