@@ -627,3 +627,17 @@ fn combine(sets: Vec<Vec<String>>, intersect: bool) -> Vec<String> {
         out
     }
 }
+
+/// A result known to be a PHP array (so the method's return type is
+/// `array`, not `mixed`).
+pub struct PhpArray(pub Zval);
+
+impl ext_php_rs::convert::IntoZval for PhpArray {
+    const TYPE: ext_php_rs::flags::DataType = ext_php_rs::flags::DataType::Array;
+    const NULLABLE: bool = false;
+
+    fn set_zval(self, zv: &mut Zval, _: bool) -> ext_php_rs::error::Result<()> {
+        *zv = self.0;
+        Ok(())
+    }
+}

@@ -3,7 +3,7 @@
 
 use super::exceptions::{self, tagcache_error, type_error, value_error};
 use super::pipeline::TagCachePipeline;
-use super::plan::{Ctx, Plan};
+use super::plan::{Ctx, PhpArray, Plan};
 use super::{ffi, values};
 use crate::client::config::{AllowedClasses, OptValue, Options, Serializer, OPTION_NAMES};
 use crate::client::Client;
@@ -115,6 +115,10 @@ impl TagCache {
         plan.run_one(&self.client, &self.ctx())
     }
 
+    fn run_array(&self, plan: Plan) -> PResult<PhpArray> {
+        Ok(PhpArray(self.run(plan)?))
+    }
+
     fn run_bool(&self, plan: Plan) -> PResult<bool> {
         Ok(self.run(plan)?.is_true())
     }
@@ -182,14 +186,14 @@ impl TagCache {
         self.run(p)
     }
 
-    pub fn get_many(&self, keys: &ZendHashTable) -> PResult<Zval> {
+    pub fn get_many(&self, keys: &ZendHashTable) -> PResult<PhpArray> {
         let mut p = Plan::new();
         p.get_many(keys)?;
-        self.run(p)
+        self.run_array(p)
     }
 
     #[php(name = "mGet")]
-    pub fn m_get(&self, keys: &ZendHashTable) -> PResult<Zval> {
+    pub fn m_get(&self, keys: &ZendHashTable) -> PResult<PhpArray> {
         self.get_many(keys)
     }
 
@@ -239,22 +243,22 @@ impl TagCache {
         self.invalidate(tag, "any".into())
     }
 
-    pub fn keys_by_tag(&self, tag: &str) -> PResult<Zval> {
+    pub fn keys_by_tag(&self, tag: &str) -> PResult<PhpArray> {
         let mut p = Plan::new();
         p.keys_by_tag(tag)?;
-        self.run(p)
+        self.run_array(p)
     }
 
-    pub fn search_any(&self, tags: &ZendHashTable) -> PResult<Zval> {
+    pub fn search_any(&self, tags: &ZendHashTable) -> PResult<PhpArray> {
         let mut p = Plan::new();
         p.search(tags, false)?;
-        self.run(p)
+        self.run_array(p)
     }
 
-    pub fn search_all(&self, tags: &ZendHashTable) -> PResult<Zval> {
+    pub fn search_all(&self, tags: &ZendHashTable) -> PResult<PhpArray> {
         let mut p = Plan::new();
         p.search(tags, true)?;
-        self.run(p)
+        self.run_array(p)
     }
 
     #[php(defaults(by = 1, tags = vec![]))]
@@ -283,14 +287,14 @@ impl TagCache {
         self.run_int(p)
     }
 
-    pub fn stats(&self) -> PResult<Zval> {
+    pub fn stats(&self) -> PResult<PhpArray> {
         let mut p = Plan::new();
         p.stats();
         let ctx = Ctx {
             allowed: &self.allowed,
             pool: Some(self.client.pool_stats()),
         };
-        p.run_one(&self.client, &ctx)
+        Ok(PhpArray(p.run_one(&self.client, &ctx)?))
     }
 
     pub fn flush(&self) -> PResult<i64> {
