@@ -46,9 +46,9 @@ $r = $tc->pipeline()
     ->add($k2, 'dup')                       // 1
     ->add($k3, 'three', [], 60000)          // 2
     ->getMany([$k3, $p . 'nope', $k1])      // 3
-    ->mGet([$k2])                           // 4
+    ->getMany([$k2])                        // 4
     ->putMany([$p . 'm1' => 1, $p . 'm2' => [2]], [$t])  // 5
-    ->mSet([$p . 'm3' => 3.5])              // 6
+    ->putMany([$p . 'm3' => 3.5])           // 6
     ->keysByTag($t)                         // 7
     ->searchAny([$t, $p . 'none'])          // 8
     ->searchAll([$t, $p . 'none'])          // 9
@@ -83,12 +83,14 @@ var_dump($pl2 !== $pl);
 $pl = $tc->pipeline();
 for ($i = 0; $i < 3000; $i++) $pl->put($p . "b$i", "v$i");
 for ($i = 0; $i < 3000; $i++) $pl->get($p . "b$i");
+// the calls must behave as if made one after the other: every get sees its put
 $r = $pl->execute();
-$ok = count($r) === 6000;
+$bad = 0;
 for ($i = 0; $i < 3000; $i++) {
-    $ok = $ok && $r[$i] === true && $r[3000 + $i] === "v$i";
+    if (($r[$i] ?? null) !== true) $bad++;
+    if (($r[3000 + $i] ?? null) !== "v$i") $bad++;
 }
-var_dump($ok);
+echo 'big pipeline: ', count($r), " results, $bad wrong\n";
 $tc->deleteMany(array_map(fn($i) => $p . "b$i", range(0, 2999)));
 $tc->deleteMany([$k1, $k2, $k3, $s, $p . 'cnt', $p . 'm1', $p . 'm2']);
 ?>
@@ -138,4 +140,4 @@ string(4) "gone"
 array(0) {
 }
 bool(true)
-bool(true)
+big pipeline: 6000 results, 0 wrong
