@@ -1,0 +1,60 @@
+# Shared by scripts/*.sh: install what is missing, build, start a server.
+# Source it; it defines functions only.
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+
+# Debian packages the build and the tests need. Installs only what is
+# missing, so a second run is quick and needs no network.
+tc_install_deps() {
+    local want=(php8.2-cli php8.2-dev php8.2-igbinary php8.2-msgpack clang libclang-dev pkg-config "$@")
+    local missing=()
+    for p in "${want[@]}"; do
+        dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
+    done
+    if ((${#missing[@]})); then
+        echo "== installing: ${missing[*]}"
+        local sudo=""
+        [ "$(id -u)" -eq 0 ] || sudo="sudo"
+        $sudo apt-get update -q || return 1
+        DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q "${missing[@]}" || return 1
+    fi
+    if ! command -v cargo >/dev/null 2>&1; then
+        [ -f "$HOME/.cargo/env" ] && . "$HOME/.cargo/env"
+    fi
+    command -v cargo >/dev/null 2>&1 || { echo "cargo not found: install Rust (rustup) first" >&2; return 1; }
+}
+
+tc_build() {
+    echo "== cargo build --release (extension and tagcache-server)"
+    (cd "$root" && cargo build --release --workspace --locked)
+}
+
+TC_SO="$root/target/release/libtagcache.so"
+TC_SERVER_BIN="$root/target/release/tagcache-server"
+
+# Starts tagcache-server on a free port; sets TC_SERVER_PID and TC_PORT.
+tc_start_server() {
+    local out
+    out="$(mktemp)"
+    "$TC_SERVER_BIN" --port 0 >"$out" 2>&1 &
+    TC_SERVER_PID=$!
+    for _ in $(seq 1 100); do
+        TC_PORT="$(grep -o 'listening on [0-9.]*:[0-9]*' "$out" | grep -o '[0-9]*$')"
+        [ -n "$TC_PORT" ] && break
+        sleep 0.05
+    done
+    rm -f "$out"
+    if [ -z "${TC_PORT:-}" ]; then
+        echo "tagcache-server did not start" >&2
+        return 1
+    fi
+    echo "== tagcache-server pid $TC_SERVER_PID on 127.0.0.1:$TC_PORT"
+}
+
+tc_stop_server() {
+    if [ -n "${TC_SERVER_PID:-}" ]; then
+        kill "$TC_SERVER_PID" 2>/dev/null
+        wait "$TC_SERVER_PID" 2>/dev/null
+        TC_SERVER_PID=""
+    fi
+}

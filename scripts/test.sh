@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# Every test, as CI runs them: install what is missing, build (release),
+# start tagcache-server on a free port, then cargo test (workspace), the
+# extension load check, the phpt suite, the quick stress run and the
+# memory check. Prints "N passed, N failed" last; exits non-zero on any
+# failure.
+set -uo pipefail
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+passed=0
+failed=0
+logdir="$(mktemp -d)"
+
+step() { echo; echo "==== $*"; }
+fail_step() { echo "FAILED: $*"; failed=$((failed + 1)); }
+
+tc_install_deps || { echo "0 passed, 1 failed"; exit 1; }
+if ! tc_build; then
+    echo "build failed"
+    echo "0 passed, 1 failed"
+    exit 1
+fi
+tc_start_server || { echo "0 passed, 1 failed"; exit 1; }
+trap tc_stop_server EXIT
+export TAGCACHE_HOST=127.0.0.1 TAGCACHE_PORT="$TC_PORT" TAGCACHE_SERVER_BIN="$TC_SERVER_BIN" TAGCACHE_SO="$TC_SO"
+
+step "cargo test --release --workspace"
+(cd "$root" && cargo test --release --workspace --locked 2>&1) | tee "$logdir/cargo.log"
+cargo_rc=${PIPESTATUS[0]}
+p=$(awk '/^test result:/ { for (i = 1; i < NF; i++) if ($(i+1) ~ /^passed;/) s += $i } END { print s + 0 }' "$logdir/cargo.log")
+f=$(awk '/^test result:/ { for (i = 1; i < NF; i++) if ($(i+1) ~ /^failed;/) s += $i } END { print s + 0 }' "$logdir/cargo.log")
+passed=$((passed + ${p:-0}))
+failed=$((failed + ${f:-0}))
+if [ "$cargo_rc" -ne 0 ] && [ "${f:-0}" -eq 0 ]; then fail_step "cargo test exited $cargo_rc"; fi
+
+step "extension loads"
+if php -d "extension=$TC_SO" -r 'exit(extension_loaded("tagcache") ? 0 : 1);'; then
+    passed=$((passed + 1))
+else
+    fail_step "php does not load $TC_SO"
+fi
+
+step "phpt suite"
+"$root/php-tests/run-phpt.sh" 2>&1 | tee "$logdir/phpt.log"
+phpt_rc=${PIPESTATUS[0]}
+p=$(grep -E '^Tests passed' "$logdir/phpt.log" | grep -oE ':\s+[0-9]+' | grep -oE '[0-9]+' | head -1)
+f=$(grep -E '^Tests failed' "$logdir/phpt.log" | grep -oE ':\s+[0-9]+' | grep -oE '[0-9]+' | head -1)
+passed=$((passed + ${p:-0}))
+failed=$((failed + ${f:-0}))
+if [ "$phpt_rc" -ne 0 ] && [ "${f:-0}" -eq 0 ]; then fail_step "phpt suite exited $phpt_rc"; fi
+
+for s in stress/run.php:--quick stress/memory.php:--quick; do
+    file="${s%%:*}"
+    arg="${s##*:}"
+    [ -f "$root/php-tests/$file" ] || continue
+    step "php-tests/$file $arg"
+    php -d "extension=$TC_SO" "$root/php-tests/$file" "$arg" --port "$TC_PORT" 2>&1 | tee "$logdir/stress.log"
+    rc=${PIPESTATUS[0]}
+    line=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$logdir/stress.log" | tail -1)
+    if [ -n "$line" ]; then
+        passed=$((passed + $(echo "$line" | cut -d' ' -f1)))
+        failed=$((failed + $(echo "$line" | cut -d' ' -f3)))
+        if [ "$rc" -ne 0 ] && [ "$(echo "$line" | cut -d' ' -f3)" -eq 0 ]; then fail_step "$file exited $rc"; fi
+    elif [ "$rc" -eq 0 ]; then
+        passed=$((passed + 1))
+    else
+        fail_step "$file exited $rc"
+    fi
+done
+
+rm -rf "$logdir"
+echo
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
