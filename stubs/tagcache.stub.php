@@ -1,10 +1,8 @@
 <?php
 /**
  * Stubs of the tagcache extension, for IDEs and static analysis.
- * Kept by hand; php-tests/090-reflection.phpt checks that every signature
- * here equals what the loaded extension reports.
- *
- * @generated never: edit together with src/php/.
+ * Kept by hand, together with src/php/; php-tests/063-reflection-stub.phpt
+ * checks that every signature here equals what the loaded extension reports.
  */
 
 /** Base of every exception the extension throws (besides ValueError/TypeError for bad arguments). */
@@ -62,8 +60,8 @@ final class TagCache
      */
     public function invalidate(mixed $tags, string $mode = 'any'): int {}
 
-    /** @param string $tag */
-    public function invalidateTag(mixed $tag): int {}
+    /** Alias of invalidate($tag). */
+    public function invalidateTag(string $tag): int {}
 
     /** @return list<string> the keys carrying the tag (unordered) */
     public function keysByTag(string $tag): array {}
@@ -100,18 +98,22 @@ final class TagCache
  */
 final class TagCachePipeline implements Countable
 {
+    /** Not callable from PHP (it throws): a pipeline comes from TagCache::pipeline(). */
+    public function __construct() {}
+
     public function put(string $key, mixed $value, array $tags = [], ?int $ttlMs = null): TagCachePipeline {}
     public function set(string $key, mixed $value, array $tags = [], ?int $ttlMs = null): TagCachePipeline {}
     public function add(string $key, mixed $value, array $tags = [], ?int $ttlMs = null): TagCachePipeline {}
     public function get(string $key, mixed $default = null): TagCachePipeline {}
     public function getMany(array $keys): TagCachePipeline {}
+    public function mGet(array $keys): TagCachePipeline {}
+    public function mSet(array $items, array $tags = [], ?int $ttlMs = null): TagCachePipeline {}
     public function putMany(array $items, array $tags = [], ?int $ttlMs = null): TagCachePipeline {}
     public function delete(string $key): TagCachePipeline {}
     public function deleteMany(array $keys): TagCachePipeline {}
     /** @param string|array $tags */
     public function invalidate(mixed $tags, string $mode = 'any'): TagCachePipeline {}
-    /** @param string $tag */
-    public function invalidateTag(mixed $tag): TagCachePipeline {}
+    public function invalidateTag(string $tag): TagCachePipeline {}
     public function keysByTag(string $tag): TagCachePipeline {}
     public function searchAny(array $tags): TagCachePipeline {}
     public function searchAll(array $tags): TagCachePipeline {}

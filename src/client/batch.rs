@@ -98,22 +98,35 @@ impl Batch {
 }
 
 /// One connection's share of a batch.
-struct Lane<'p> {
+struct Lane<'p, 'b> {
     conn: Guard<'p>,
-    /// Requests `first..first + count` of the batch.
-    first: usize,
+    /// The requests of this lane: `None` is the whole batch in order,
+    /// `Some` the batch indices it carries, in batch order.
+    indices: Option<Vec<usize>>,
     count: usize,
-    /// Bytes of the batch buffer this lane sends, and how far it got.
+    /// The bytes this lane sends, and how far it got.
+    bytes: std::borrow::Cow<'b, [u8]>,
     sent: usize,
-    end: usize,
     results: Vec<Result<Reply>>,
     /// Any reply byte arrived (then the batch must not be resent).
     got_bytes: bool,
 }
 
-impl Lane<'_> {
+impl Lane<'_, '_> {
     fn done(&self) -> bool {
         self.results.len() == self.count
+    }
+
+    fn unsent(&self) -> bool {
+        self.sent < self.bytes.len()
+    }
+
+    fn kind_of(&self, batch: &Batch, nth: usize) -> Kind {
+        let i = match &self.indices {
+            Some(ix) => ix[nth],
+            None => nth,
+        };
+        batch.kinds[i]
     }
 }
 
@@ -122,6 +135,40 @@ impl Lane<'_> {
 pub(crate) struct Failure {
     pub err: Error,
     pub resendable: bool,
+}
+
+/// The key of a single-key request (the field after the verb).
+fn key_of(line: &[u8]) -> Option<&[u8]> {
+    let rest = &line[memchr::memchr(b'\t', line)? + 1..];
+    let end = memchr::memchr2(b'\t', b'\n', rest).unwrap_or(rest.len());
+    Some(&rest[..end])
+}
+
+/// Splits a batch over `k` connections without changing what it means: a
+/// request only ever depends on earlier requests for the same key, so every
+/// request of a key goes to the same connection, in order. A batch holding
+/// a request that touches many keys (INV_*, KEYS, FLUSH, STATS) is not
+/// split at all, since its place relative to every other request matters.
+fn split(batch: &Batch, k: usize) -> Option<Vec<Vec<usize>>> {
+    use std::hash::BuildHasher;
+    let single_key = |kind: Kind| {
+        matches!(
+            kind,
+            Kind::Get | Kind::Put | Kind::Add | Kind::Incr | Kind::Decr | Kind::Del
+        )
+    };
+    if k < 2 || !batch.kinds.iter().all(|&kind| single_key(kind)) {
+        return None;
+    }
+    let hasher = std::collections::hash_map::RandomState::new();
+    let mut lanes = vec![Vec::with_capacity(batch.len() / k + 1); k];
+    for i in 0..batch.len() {
+        let line = &batch.buf[batch.start_of(i)..batch.ends[i]];
+        let key = key_of(line)?;
+        lanes[(hasher.hash_one(key) % k as u64) as usize].push(i);
+    }
+    lanes.retain(|l| !l.is_empty());
+    Some(lanes)
 }
 
 /// Runs the batch over up to `lanes_max` connections of `pool`.
@@ -140,54 +187,97 @@ pub(crate) fn run(
         resendable: false,
     };
     let mut conns = vec![pool.checkout(timeout).map_err(fail)?];
-    while conns.len() < lanes_max.min(n) {
+    let parts = split(batch, lanes_max.min(n));
+    let want = parts.as_ref().map_or(1, Vec::len);
+    while conns.len() < want {
         match pool.try_checkout().map_err(fail)? {
             Some(g) => conns.push(g),
             None => break,
         }
     }
-    // Contiguous shares, as even as possible.
-    let k = conns.len();
-    let mut lanes = Vec::with_capacity(k);
-    let mut first = 0;
-    for (i, conn) in conns.into_iter().enumerate() {
-        let count = n / k + usize::from(i < n % k);
-        let lane = Lane {
-            first,
-            count,
-            sent: batch.start_of(first),
-            end: batch.start_of(first + count),
-            results: Vec::with_capacity(count),
-            got_bytes: false,
-            conn,
-        };
-        lane.conn.add_pending(count as u32);
-        lanes.push(lane);
-        first += count;
+    let mut lanes = Vec::with_capacity(conns.len());
+    match parts {
+        Some(mut parts) if conns.len() > 1 => {
+            // Fewer connections than planned: fold the extra parts in,
+            // keeping batch order inside each lane.
+            while parts.len() > conns.len() {
+                let extra = parts.pop().unwrap_or_default();
+                let last = parts.len() - 1;
+                parts[last].extend(extra);
+                parts[last].sort_unstable();
+            }
+            for (conn, ix) in conns.into_iter().zip(parts) {
+                let mut bytes = Vec::new();
+                for &i in &ix {
+                    bytes.extend_from_slice(&batch.buf[batch.start_of(i)..batch.ends[i]]);
+                }
+                lanes.push(Lane {
+                    conn,
+                    count: ix.len(),
+                    indices: Some(ix),
+                    bytes: bytes.into(),
+                    sent: 0,
+                    results: Vec::new(),
+                    got_bytes: false,
+                });
+            }
+        }
+        _ => {
+            for conn in conns.into_iter().take(1) {
+                lanes.push(Lane {
+                    conn,
+                    count: n,
+                    indices: None,
+                    bytes: std::borrow::Cow::Borrowed(&batch.buf[..]),
+                    sent: 0,
+                    results: Vec::with_capacity(n),
+                    got_bytes: false,
+                });
+            }
+        }
+    }
+    for l in &lanes {
+        l.conn.add_pending(l.count as u32);
     }
     drive(&mut lanes, batch, timeout).map_err(|err| {
         let resendable = matches!(err, Error::Closed { .. } | Error::Io { .. })
             && !lanes.iter().any(|l| l.got_bytes);
         Failure { err, resendable }
     })?;
-    let mut out = Vec::with_capacity(n);
-    for l in lanes {
-        out.extend(l.results);
+    if lanes.len() == 1 && lanes[0].indices.is_none() {
+        return Ok(std::mem::take(&mut lanes[0].results));
     }
-    Ok(out)
+    let mut out: Vec<Option<Result<Reply>>> = Vec::with_capacity(n);
+    out.resize_with(n, || None);
+    for l in lanes {
+        for (i, r) in l.indices.unwrap_or_default().into_iter().zip(l.results) {
+            out[i] = Some(r);
+        }
+    }
+    Ok(out
+        .into_iter()
+        .map(|r| {
+            r.unwrap_or_else(|| {
+                Err(Error::Protocol {
+                    cmd: "batch",
+                    reply: "no reply".into(),
+                })
+            })
+        })
+        .collect())
 }
 
 /// The poll loop. The timeout bounds each wait for progress, not the whole
 /// batch: a million requests may take longer than `timeout_ms`, but no
 /// single wait for the server to read or answer does.
-fn drive(lanes: &mut [Lane<'_>], batch: &Batch, timeout: Duration) -> Result<()> {
+fn drive(lanes: &mut [Lane<'_, '_>], batch: &Batch, timeout: Duration) -> Result<()> {
     let mut deadline = Instant::now() + timeout;
     let mut first_pass = true;
     loop {
         let mut progress = false;
         for lane in lanes.iter_mut().filter(|l| !l.done()) {
-            if lane.sent < lane.end {
-                let n = lane.conn.write_slice(&batch.buf[lane.sent..lane.end])?;
+            if lane.unsent() {
+                let n = lane.conn.write_slice(&lane.bytes[lane.sent..])?;
                 lane.sent += n;
                 progress |= n > 0;
             }
@@ -212,7 +302,7 @@ fn drive(lanes: &mut [Lane<'_>], batch: &Batch, timeout: Duration) -> Result<()>
             let lane = lanes.iter().find(|l| !l.done()).map(|l| &l.conn);
             if let Some(c) = lane {
                 c.mark_broken();
-                let op = if lanes.iter().any(|l| l.sent < l.end) {
+                let op = if lanes.iter().any(Lane::unsent) {
                     "write"
                 } else {
                     "read"
@@ -226,7 +316,7 @@ fn drive(lanes: &mut [Lane<'_>], batch: &Batch, timeout: Duration) -> Result<()>
             .filter(|l| !l.done())
             .map(|l| {
                 let mut ev = PollFlags::POLLIN;
-                if l.sent < l.end {
+                if l.unsent() {
                     ev |= PollFlags::POLLOUT;
                 }
                 PollFd::new(l.conn.fd(), ev)
@@ -244,13 +334,13 @@ fn drive(lanes: &mut [Lane<'_>], batch: &Batch, timeout: Duration) -> Result<()>
 }
 
 /// Reads what is there for one lane and parses every complete reply.
-fn read_lane(lane: &mut Lane<'_>, batch: &Batch) -> Result<bool> {
+fn read_lane(lane: &mut Lane<'_, '_>, batch: &Batch) -> Result<bool> {
     let conn: &Conn = &lane.conn;
     let mut b = conn.lock();
     let mut progress = false;
     loop {
         while let Some(r) = conn.next_line(&mut b)? {
-            let kind = batch.kinds[lane.first + lane.results.len()];
+            let kind = lane.kind_of(batch, lane.results.len());
             let reply = parse_reply(kind, Conn::line(&b, r));
             if let Err(e @ Error::Protocol { .. }) = reply {
                 conn.mark_broken();

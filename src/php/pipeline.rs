@@ -89,6 +89,22 @@ impl TagCachePipeline {
         queue(self_, |p, _| p.get_many(keys))
     }
 
+    #[php(name = "mGet")]
+    pub fn m_get<'a>(self_: This<'a>, keys: &ZendHashTable) -> PResult<This<'a>> {
+        Self::get_many(self_, keys)
+    }
+
+    #[php(defaults(tags = vec![]))]
+    #[php(name = "mSet")]
+    pub fn m_set<'a>(
+        self_: This<'a>,
+        items: &ZendHashTable,
+        tags: Vec<String>,
+        ttlMs: Option<i64>,
+    ) -> PResult<This<'a>> {
+        Self::put_many(self_, items, tags, ttlMs)
+    }
+
     #[php(defaults(tags = vec![]))]
     pub fn put_many<'a>(
         self_: This<'a>,
@@ -112,8 +128,8 @@ impl TagCachePipeline {
         queue(self_, |p, _| p.invalidate(tags, &mode))
     }
 
-    pub fn invalidate_tag<'a>(self_: This<'a>, tag: &Zval) -> PResult<This<'a>> {
-        queue(self_, |p, _| p.invalidate(tag, "any"))
+    pub fn invalidate_tag<'a>(self_: This<'a>, tag: &str) -> PResult<This<'a>> {
+        queue(self_, |p, _| p.invalidate_one(tag))
     }
 
     pub fn keys_by_tag<'a>(self_: This<'a>, tag: &str) -> PResult<This<'a>> {

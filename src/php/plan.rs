@@ -289,6 +289,14 @@ impl Plan {
         Ok(())
     }
 
+    pub fn invalidate_one(&mut self, tag: &str) -> PResult<()> {
+        protocol::validate_tag(tag).map_err(arg_err)?;
+        self.one(Shape::Count, Kind::InvTag, |b| {
+            protocol::encode_simple(b, "INV_TAG", tag)
+        });
+        Ok(())
+    }
+
     pub fn keys_by_tag(&mut self, tag: &str) -> PResult<()> {
         protocol::validate_tag(tag).map_err(arg_err)?;
         self.one(Shape::Keys, Kind::Keys, |b| {

@@ -239,8 +239,10 @@ impl TagCache {
         self.run_int(p)
     }
 
-    pub fn invalidate_tag(&self, tag: &Zval) -> PResult<i64> {
-        self.invalidate(tag, "any".into())
+    pub fn invalidate_tag(&self, tag: &str) -> PResult<i64> {
+        let mut p = Plan::new();
+        p.invalidate_one(tag)?;
+        self.run_int(p)
     }
 
     pub fn keys_by_tag(&self, tag: &str) -> PResult<PhpArray> {
