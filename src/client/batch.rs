@@ -189,10 +189,12 @@ pub(crate) fn run(
     let mut conns = vec![pool.checkout(timeout).map_err(fail)?];
     let parts = split(batch, lanes_max.min(n));
     let want = parts.as_ref().map_or(1, Vec::len);
+    // Extra connections are a bonus: when one cannot be had (none free, or
+    // connecting fails) the batch runs on those in hand.
     while conns.len() < want {
-        match pool.try_checkout().map_err(fail)? {
-            Some(g) => conns.push(g),
-            None => break,
+        match pool.try_checkout() {
+            Ok(Some(g)) => conns.push(g),
+            _ => break,
         }
     }
     let mut lanes = Vec::with_capacity(conns.len());
