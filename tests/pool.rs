@@ -360,9 +360,9 @@ fn timeouts_under_concurrency_never_mix_replies() {
     let end = Instant::now() + Duration::from_millis(1800);
     let mut i = 0u64;
     while Instant::now() < end {
-        let on = i % 2 == 0;
+        let on = i.is_multiple_of(2);
         px.faults
-            .set_delay(if on { 60 + 40 * (i % 3) } else { 0 }, i % 4 == 0);
+            .set_delay(if on { 60 + 40 * (i % 3) } else { 0 }, i.is_multiple_of(4));
         thread::sleep(Duration::from_millis(120));
         i += 1;
     }
@@ -728,7 +728,8 @@ fn server_restart_stale_connections_are_replaced() {
     // Under load: 4 threads loop while the server goes down and comes back.
     let stop = AtomicBool::new(false);
     let back_at: Mutex<Option<Instant>> = Mutex::new(None);
-    let results: Mutex<Vec<(Instant, Result<(), String>, bool)>> = Mutex::new(Vec::new());
+    type Outcome = (Instant, Result<(), String>, bool);
+    let results: Mutex<Vec<Outcome>> = Mutex::new(Vec::new());
     thread::scope(|sc| {
         for t in 0..4 {
             let (c, stop, results) = (&c, &stop, &results);
