@@ -1,0 +1,498 @@
+<?php
+/*
+ * TagCache extension vs phpredis: operations per second, same keys, same
+ * values, same machine.
+ *
+ * Build, then run from the repository root:
+ *
+ *   CARGO_TARGET_DIR=/work/target-bench cargo build --release --workspace
+ *   php -d extension=/work/target-bench/release/libtagcache.so \
+ *       php-tests/bench/bench.php [--n=20000] [--batch=100] [--procs=4] \
+ *       [--port=PORT] [--redis-port=PORT] [--server-bin=PATH] [--rows=put,get] [--repeat=3]
+ *
+ * --n           operations per row and per process (default 20000)
+ * --batch       keys per getMany/putMany call (default 100)
+ * --procs       processes of the parallel rows (default 4; 0 or 1 skips them)
+ * --port        a running TagCache server; without it, tagcache-server
+ *               --port 0 is started here and stopped at the end. It is
+ *               looked for at --server-bin, $TAGCACHE_SERVER_BIN,
+ *               $CARGO_TARGET_DIR/release, <repo>/target/release and
+ *               /work/target-bench/release.
+ * --repeat      runs of each row and backend, interleaved; the best one
+ *               is shown (default 3: a busy machine makes single runs noisy)
+ * --rows        comma-separated subset of put,get,mixed,getMany,putMany
+ * --redis-port  a running redis-server; without it, if the redis extension
+ *               is loaded and redis-server is installed, one is started on a
+ *               free port (no persistence) and stopped at the end. Without
+ *               either, the phpredis column reads "-".
+ *
+ * Rows: put, get, mixed (1 put : 2 gets), getMany and putMany of --batch
+ * keys x (n / batch) calls, then the same rows in --procs forked processes,
+ * each with its own connection, started together; their ops/s is all the
+ * processes' operations over the wall time from the start signal to the
+ * last one done.
+ *
+ * Every value read is checked: values are "v:<key>:<i>". A wrong or missing
+ * value prints the problem and the script exits 1.
+ */
+
+declare(strict_types=1);
+
+const ROWS = ['put', 'get', 'mixed', 'getMany', 'putMany'];
+
+function fail(string $msg): never
+{
+    fwrite(STDERR, "bench: $msg\n");
+    exit(1);
+}
+
+function parse_args(array $argv): array
+{
+    $o = ['n' => 20000, 'batch' => 100, 'procs' => 4, 'port' => null,
+          'redis-port' => null, 'server-bin' => null, 'rows' => implode(',', ROWS), 'repeat' => 3];
+    $args = array_slice($argv, 1);
+    for ($i = 0; $i < count($args); $i++) {
+        $a = $args[$i];
+        if ($a === '-h' || $a === '--help') {
+            $src = (string) file_get_contents(__FILE__);
+            preg_match('~/\*(.*?)\*/~s', $src, $m);
+            echo trim(preg_replace('~^[ \t]*\* ?~m', '', $m[1] ?? '')), "\n";
+            exit(0);
+        }
+        if (!str_starts_with($a, '--')) {
+            fail("unexpected argument $a (see --help)");
+        }
+        [$name, $val] = array_pad(explode('=', substr($a, 2), 2), 2, null);
+        if (!array_key_exists($name, $o)) {
+            fail("unknown option --$name (see --help)");
+        }
+        if ($val === null) {
+            $val = $args[++$i] ?? fail("--$name needs a value");
+        }
+        if ($name === 'server-bin' || $name === 'rows') {
+            $o[$name] = $val;
+            continue;
+        }
+        if (!ctype_digit($val)) {
+            fail("--$name must be a non-negative integer, got '$val'");
+        }
+        $o[$name] = (int) $val;
+    }
+    if ($o['n'] < 1 || $o['batch'] < 1 || $o['repeat'] < 1) {
+        fail('--n, --batch and --repeat must be at least 1');
+    }
+    $o['rows'] = array_values(array_filter(explode(',', $o['rows']), 'strlen'));
+    foreach ($o['rows'] as $r) {
+        if (!in_array($r, ROWS, true)) {
+            fail("unknown row '$r' in --rows (rows: " . implode(',', ROWS) . ')');
+        }
+    }
+    if ($o['batch'] > $o['n']) {
+        $o['batch'] = $o['n'];
+    }
+    return $o;
+}
+
+/* ---------------------------------------------------------------- servers */
+
+/** Processes started here, stopped by the parent at exit. */
+$GLOBALS['started'] = [];
+$GLOBALS['parent_pid'] = getmypid();
+
+register_shutdown_function(static function (): void {
+    if (getmypid() !== $GLOBALS['parent_pid']) {
+        return; // a forked child: the servers are the parent's
+    }
+    foreach ($GLOBALS['started'] as $name => $p) {
+        $status = proc_get_status($p['proc']);
+        if ($status['running']) {
+            posix_kill($status['pid'], SIGTERM);
+        }
+        foreach ($p['pipes'] as $pipe) {
+            fclose($pipe);
+        }
+        proc_close($p['proc']);
+    }
+    $GLOBALS['started'] = [];
+});
+
+function find_server_bin(?string $given): string
+{
+    $root = dirname(__DIR__, 2);
+    $cands = [];
+    if ($given !== null) {
+        $cands[] = $given;
+    }
+    foreach (['TAGCACHE_SERVER_BIN' => '', 'CARGO_TARGET_DIR' => '/release/tagcache-server'] as $env => $suffix) {
+        $v = getenv($env);
+        if ($v !== false && $v !== '') {
+            $cands[] = $v . $suffix;
+        }
+    }
+    $cands[] = "$root/target/release/tagcache-server";
+    $cands[] = '/work/target-bench/release/tagcache-server';
+    foreach ($cands as $c) {
+        if (is_file($c) && is_executable($c)) {
+            return $c;
+        }
+    }
+    fail('tagcache-server not found (build it, or give --port or --server-bin); tried: ' . implode(', ', $cands));
+}
+
+function start_tagcache_server(string $bin): int
+{
+    $proc = proc_open([$bin, '--port', '0'], [1 => ['pipe', 'w'], 2 => ['file', '/dev/null', 'w']], $pipes);
+    if ($proc === false) {
+        fail("cannot start $bin");
+    }
+    $GLOBALS['started']['tagcache'] = ['proc' => $proc, 'pipes' => $pipes];
+    $line = fgets($pipes[1]);
+    if ($line === false || !preg_match('/listening on [^\s]*:(\d+)/', $line, $m)) {
+        fail("$bin did not say where it listens (got " . var_export($line, true) . ')');
+    }
+    return (int) $m[1];
+}
+
+function free_port(): int
+{
+    $s = stream_socket_server('tcp://127.0.0.1:0', $errno, $errstr);
+    if ($s === false) {
+        fail("cannot find a free port: $errstr");
+    }
+    $name = stream_socket_get_name($s, false);
+    fclose($s);
+    return (int) substr($name, strrpos($name, ':') + 1);
+}
+
+function find_redis_server(): ?string
+{
+    foreach (['/usr/bin/redis-server', '/usr/local/bin/redis-server'] as $c) {
+        if (is_executable($c)) {
+            return $c;
+        }
+    }
+    $w = trim((string) shell_exec('command -v redis-server 2>/dev/null'));
+    return $w !== '' ? $w : null;
+}
+
+function start_redis_server(string $bin): int
+{
+    $port = free_port();
+    $cmd = [$bin, '--port', (string) $port, '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'];
+    $proc = proc_open($cmd, [1 => ['file', '/dev/null', 'w'], 2 => ['file', '/dev/null', 'w']], $pipes);
+    if ($proc === false) {
+        fail("cannot start $bin");
+    }
+    $GLOBALS['started']['redis'] = ['proc' => $proc, 'pipes' => $pipes];
+    $deadline = microtime(true) + 5;
+    while (microtime(true) < $deadline) {
+        try {
+            $r = new Redis();
+            if (@$r->connect('127.0.0.1', $port, 0.2) && $r->ping()) {
+                $r->close();
+                return $port;
+            }
+        } catch (RedisException) {
+        }
+        usleep(20000);
+    }
+    fail("redis-server did not answer on port $port");
+}
+
+/* --------------------------------------------------------------- backends */
+
+/**
+ * A backend: how to connect, and the five operations. getMany returns
+ * [values, isList]: phpredis answers a list in request order (false for a
+ * miss), TagCache an array keyed by key (hits only).
+ */
+function backends(array $o): array
+{
+    $b = [];
+    $b['tagcache'] = [
+        'connect' => fn () => new TagCache(['port' => $o['tc_port']]),
+        'put' => fn ($c, string $k, string $v) => $c->put($k, $v),
+        'get' => fn ($c, string $k) => $c->get($k),
+        'getMany' => fn ($c, array $ks) => $c->getMany($ks),
+        'putMany' => fn ($c, array $items) => $c->putMany($items),
+        'list' => false,
+    ];
+    if ($o['redis_port'] !== null) {
+        $b['phpredis'] = [
+            'connect' => function () use ($o) {
+                $r = new Redis();
+                if (!$r->connect('127.0.0.1', $o['redis_port'], 2.0)) {
+                    fail("phpredis cannot connect to port {$o['redis_port']}");
+                }
+                return $r;
+            },
+            'put' => fn ($c, string $k, string $v) => $c->set($k, $v),
+            'get' => fn ($c, string $k) => $c->get($k),
+            'getMany' => fn ($c, array $ks) => $c->mGet($ks),
+            'putMany' => fn ($c, array $items) => $c->mSet($items),
+            'list' => true,
+        ];
+    }
+    return $b;
+}
+
+/* ------------------------------------------------------------------- rows */
+
+function key_of(string $prefix, int $i): string
+{
+    return "$prefix:$i";
+}
+
+function val_of(string $key, int $i): string
+{
+    return "v:$key:$i";
+}
+
+function check(string $backend, string $key, mixed $got, string $want): void
+{
+    if ($got !== $want) {
+        fail(sprintf('%s: wrong value for %s: got %s, want %s', $backend, $key,
+            var_export($got, true), var_export($want, true)));
+    }
+}
+
+/** Writes keys 0..n-1 of $prefix (untimed), so the reads of a row hit. */
+function populate(array $be, $c, string $prefix, int $n): void
+{
+    for ($i = 0; $i < $n; $i += 1000) {
+        $items = [];
+        for ($j = $i; $j < min($n, $i + 1000); $j++) {
+            $k = key_of($prefix, $j);
+            $items[$k] = val_of($k, $j);
+        }
+        if (!$be['putMany']($c, $items)) {
+            fail('populate: putMany returned false');
+        }
+    }
+}
+
+/**
+ * Runs one row on connection $c; returns the operations done. The keys are
+ * made and the results checked inside the timed loop for every backend
+ * alike.
+ */
+function run_row(string $name, string $row, array $be, $c, string $prefix, int $n, int $batch): int
+{
+    $put = $be['put'];
+    $get = $be['get'];
+    switch ($row) {
+        case 'put':
+            for ($i = 0; $i < $n; $i++) {
+                $k = key_of($prefix, $i);
+                if (!$put($c, $k, val_of($k, $i))) {
+                    fail("$name: put $k returned false");
+                }
+            }
+            return $n;
+        case 'get':
+            for ($i = 0; $i < $n; $i++) {
+                $k = key_of($prefix, $i);
+                check($name, $k, $get($c, $k), val_of($k, $i));
+            }
+            return $n;
+        case 'mixed':
+            for ($i = 0; $i < $n; $i++) {
+                $k = key_of($prefix, $i);
+                if ($i % 3 === 0) {
+                    if (!$put($c, $k, val_of($k, $i))) {
+                        fail("$name: put $k returned false");
+                    }
+                } else {
+                    check($name, $k, $get($c, $k), val_of($k, $i));
+                }
+            }
+            return $n;
+        case 'getMany':
+            $calls = intdiv($n, $batch);
+            $getMany = $be['getMany'];
+            $list = $be['list'];
+            for ($j = 0; $j < $calls; $j++) {
+                $keys = [];
+                for ($i = $j * $batch, $e = $i + $batch; $i < $e; $i++) {
+                    $keys[] = key_of($prefix, $i);
+                }
+                $res = $getMany($c, $keys);
+                if (!is_array($res) || count($res) !== $batch) {
+                    fail("$name: getMany of $batch keys returned " . (is_array($res) ? count($res) . ' values' : var_export($res, true)));
+                }
+                foreach ($keys as $idx => $k) {
+                    check($name, $k, $list ? $res[$idx] : ($res[$k] ?? null), val_of($k, $j * $batch + $idx));
+                }
+            }
+            return $calls * $batch;
+        case 'putMany':
+            $calls = intdiv($n, $batch);
+            $putMany = $be['putMany'];
+            for ($j = 0; $j < $calls; $j++) {
+                $items = [];
+                for ($i = $j * $batch, $e = $i + $batch; $i < $e; $i++) {
+                    $k = key_of($prefix, $i);
+                    $items[$k] = val_of($k, $i);
+                }
+                if (!$putMany($c, $items)) {
+                    fail("$name: putMany returned false");
+                }
+            }
+            return $calls * $batch;
+    }
+    fail("unknown row $row");
+}
+
+/** One process: ops/s of the row. */
+function measure_single(string $name, array $be, string $row, array $o): float
+{
+    $c = $be['connect']();
+    $prefix = "bench:$row:" . getmypid();
+    populate($be, $c, $prefix, $o['n']);
+    $t0 = hrtime(true);
+    $ops = run_row($name, $row, $be, $c, $prefix, $o['n'], $o['batch']);
+    $dt = (hrtime(true) - $t0) / 1e9;
+    $c->close();
+    return $ops / $dt;
+}
+
+/**
+ * $procs forked processes, each with its own connection and keys. Each
+ * connects and writes its keys, says "ready" and waits; the parent starts
+ * the clock, says "go" to all, and stops it when the last says "done".
+ */
+function measure_parallel(string $name, array $be, string $row, array $o): float
+{
+    $procs = $o['procs'];
+    $children = [];
+    for ($p = 0; $p < $procs; $p++) {
+        $pair = stream_socket_pair(STREAM_PF_UNIX, STREAM_SOCK_STREAM, STREAM_IPPROTO_IP);
+        if ($pair === false) {
+            fail('stream_socket_pair failed');
+        }
+        $pid = pcntl_fork();
+        if ($pid === -1) {
+            fail('pcntl_fork failed');
+        }
+        if ($pid === 0) {
+            fclose($pair[0]);
+            foreach ($children as $ch) {
+                fclose($ch['sock']);
+            }
+            $sock = $pair[1];
+            $c = $be['connect']();
+            $prefix = "bench:$row:p$p:" . getmypid();
+            populate($be, $c, $prefix, $o['n']);
+            fwrite($sock, "ready\n");
+            if (fgets($sock) !== "go\n") {
+                exit(1);
+            }
+            $ops = run_row($name, $row, $be, $c, $prefix, $o['n'], $o['batch']);
+            fwrite($sock, "done $ops\n");
+            $c->close();
+            exit(0);
+        }
+        fclose($pair[1]);
+        $children[] = ['pid' => $pid, 'sock' => $pair[0]];
+    }
+    foreach ($children as $ch) {
+        if (fgets($ch['sock']) !== "ready\n") {
+            reap($children);
+            fail("$name $row x$procs: a child failed before the start");
+        }
+    }
+    $t0 = hrtime(true);
+    foreach ($children as $ch) {
+        fwrite($ch['sock'], "go\n");
+    }
+    $ops = 0;
+    foreach ($children as $ch) {
+        $line = fgets($ch['sock']);
+        if ($line === false || !preg_match('/^done (\d+)$/', trim($line), $m)) {
+            reap($children);
+            fail("$name $row x$procs: a child failed");
+        }
+        $ops += (int) $m[1];
+    }
+    $dt = (hrtime(true) - $t0) / 1e9;
+    reap($children);
+    return $ops / $dt;
+}
+
+function reap(array $children): void
+{
+    $bad = false;
+    foreach ($children as $ch) {
+        @fclose($ch['sock']);
+        pcntl_waitpid($ch['pid'], $status);
+        if (!pcntl_wifexited($status) || pcntl_wexitstatus($status) !== 0) {
+            $bad = true;
+        }
+    }
+    if ($bad) {
+        fail('a child process exited with an error');
+    }
+}
+
+/* ------------------------------------------------------------------- main */
+
+if (!extension_loaded('tagcache')) {
+    fail('the tagcache extension is not loaded; run: php -d extension=/abs/path/libtagcache.so ' . $argv[0]);
+}
+$o = parse_args($argv);
+if ($o['procs'] > 1 && !function_exists('pcntl_fork')) {
+    fwrite(STDERR, "bench: pcntl not loaded, parallel rows skipped\n");
+    $o['procs'] = 0;
+}
+
+$o['tc_port'] = $o['port'] ?? start_tagcache_server(find_server_bin($o['server-bin']));
+$o['redis_port'] = null;
+if (!extension_loaded('redis')) {
+    fwrite(STDERR, "bench: the redis extension is not loaded, phpredis column skipped\n");
+} elseif ($o['redis-port'] !== null) {
+    $o['redis_port'] = $o['redis-port'];
+} elseif (($rb = find_redis_server()) !== null) {
+    $o['redis_port'] = start_redis_server($rb);
+} else {
+    fwrite(STDERR, "bench: redis-server not found, phpredis column skipped\n");
+}
+
+$bes = backends($o);
+printf("# tagcache %s (port %d), phpredis %s (%s), n=%d batch=%d procs=%d, best of %d, PHP %s\n",
+    phpversion('tagcache') ?: '?', $o['tc_port'],
+    phpversion('redis') ?: '-', $o['redis_port'] === null ? 'skipped' : "port {$o['redis_port']}",
+    $o['n'], $o['batch'], $o['procs'], $o['repeat'], PHP_VERSION);
+
+$plan = [];
+foreach ($o['rows'] as $row) {
+    $plan[] = [$row, 1];
+}
+if ($o['procs'] > 1) {
+    foreach ($o['rows'] as $row) {
+        $plan[] = [$row, $o['procs']];
+    }
+}
+
+$fmt = "%-18s %16s %16s %10s\n";
+printf($fmt, 'row', 'TagCache ops/s', 'phpredis ops/s', 'TC/redis');
+foreach ($plan as [$row, $procs]) {
+    $label = ($row === 'getMany' || $row === 'putMany') ? "$row({$o['batch']})" : $row;
+    if ($procs > 1) {
+        $label .= " x$procs";
+    }
+    $rate = [];
+    for ($r = 0; $r < $o['repeat']; $r++) {
+        foreach ($bes as $name => $be) {
+            $x = $procs > 1
+                ? measure_parallel($name, $be, $row, $o)
+                : measure_single($name, $be, $row, $o);
+            $rate[$name] = max($rate[$name] ?? 0.0, $x);
+        }
+    }
+    $tc = $rate['tagcache'];
+    $rd = $rate['phpredis'] ?? null;
+    printf($fmt, $label, number_format($tc, 0, '.', ','),
+        $rd === null ? '-' : number_format($rd, 0, '.', ','),
+        $rd === null ? '-' : sprintf('%.2f', $tc / $rd));
+}
+exit(0);
