@@ -66,6 +66,15 @@ impl Batch {
         &self.kinds
     }
 
+    /// Drops every request after the first `n` (undoes pushes).
+    pub fn truncate(&mut self, n: usize) {
+        if n < self.len() {
+            self.buf.truncate(self.start_of(n));
+            self.ends.truncate(n);
+            self.kinds.truncate(n);
+        }
+    }
+
     pub fn clear(&mut self) {
         self.buf.clear();
         self.ends.clear();
@@ -405,4 +414,25 @@ pub(crate) fn single(
             && conn.pending() == 1;
         Failure { err, resendable }
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn truncate_undoes_pushes() {
+        let mut b = Batch::new();
+        b.push(Kind::Get, |o| super::super::protocol::encode_get(o, "a"));
+        b.push(Kind::Get, |o| super::super::protocol::encode_get(o, "b"));
+        b.push(Kind::Del, |o| {
+            super::super::protocol::encode_simple(o, "DEL", "c")
+        });
+        b.truncate(1);
+        assert_eq!(b.len(), 1);
+        assert_eq!(b.bytes(), b"GET\ta\n");
+        assert_eq!(b.kinds(), &[Kind::Get]);
+        b.truncate(5);
+        assert_eq!(b.len(), 1);
+    }
 }

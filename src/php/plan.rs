@@ -197,7 +197,7 @@ impl Plan {
             key_arg(&k)?;
             keys.push(k);
         }
-        let mark = self.batch.clone();
+        let mark = self.batch.len();
         for (key, (_, value)) in keys.iter().zip(items.iter()) {
             let r = self.batch.try_push(Kind::Put, |b| {
                 protocol::encode_store_head(b, "PUT", key, tags, ttl);
@@ -206,7 +206,7 @@ impl Plan {
                 Ok::<(), PhpException>(())
             });
             if let Err(e) = r {
-                self.batch = mark;
+                self.batch.truncate(mark);
                 return Err(e);
             }
         }
