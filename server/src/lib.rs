@@ -11,5 +11,5 @@ pub mod protocol;
 mod server;
 pub mod store;
 
-pub use server::{serve, serve_store, Config, DEFAULT_MAX_LINE_BYTES};
+pub use server::{serve, serve_store, Config, DEFAULT_MAX_LINE_BYTES, DEFAULT_SPIN};
 pub use store::Store;

@@ -1,7 +1,7 @@
 //! `tagcache-server`: the project's reference TagCache server.
 //!
 //! ```text
-//! tagcache-server [--bind ADDR] [--port N] [--max-line-bytes N]
+//! tagcache-server [--bind ADDR] [--port N] [--max-line-bytes N] [--spin-us N]
 //! ```
 //!
 //! Speaks the TagCache TCP protocol (`shared/PROTOCOL.md`) with the replies
@@ -16,10 +16,10 @@ use std::ffi::OsString;
 use std::io::Write as _;
 use std::net::TcpListener;
 use std::process::ExitCode;
-use tagcache_server::{serve, Config, DEFAULT_MAX_LINE_BYTES};
+use tagcache_server::{serve, Config, DEFAULT_MAX_LINE_BYTES, DEFAULT_SPIN};
 
 const USAGE: &str = "\
-usage: tagcache-server [--bind ADDR] [--port N] [--max-line-bytes N]
+usage: tagcache-server [--bind ADDR] [--port N] [--max-line-bytes N] [--spin-us N]
 
 The reference TagCache server (TCP line protocol).
 
@@ -27,6 +27,8 @@ options:
   --bind ADDR           address to listen on (default 127.0.0.1)
   --port N              TCP port; 0 picks a free one (default 1984)
   --max-line-bytes N    longest request line accepted (default 67108864)
+  --spin-us N           after answering, busy-poll this long for the next
+                        request before sleeping; 0 never spins (default 50)
   -h, --help            print this help
 ";
 
@@ -35,6 +37,7 @@ struct Args {
     bind: String,
     port: u16,
     max_line_bytes: usize,
+    spin_us: u64,
 }
 
 #[derive(Debug, PartialEq, Eq)]
@@ -48,6 +51,7 @@ fn parse_args(argv: impl IntoIterator<Item = OsString>) -> Result<Command, Strin
         bind: "127.0.0.1".to_owned(),
         port: 1984,
         max_line_bytes: DEFAULT_MAX_LINE_BYTES,
+        spin_us: DEFAULT_SPIN.as_micros() as u64,
     };
     let mut argv = argv.into_iter();
     while let Some(arg) = argv.next() {
@@ -63,7 +67,10 @@ fn parse_args(argv: impl IntoIterator<Item = OsString>) -> Result<Command, Strin
             }
             _ => (arg, None),
         };
-        if !matches!(name.as_str(), "--bind" | "--port" | "--max-line-bytes") {
+        if !matches!(
+            name.as_str(),
+            "--bind" | "--port" | "--max-line-bytes" | "--spin-us"
+        ) {
             return Err(format!("unknown argument: {name}"));
         }
         let value = match inline {
@@ -81,6 +88,15 @@ fn parse_args(argv: impl IntoIterator<Item = OsString>) -> Result<Command, Strin
                 args.port = value
                     .parse()
                     .map_err(|_| format!("--port: not a port number: {value:?}"))?;
+            }
+            "--spin-us" => {
+                args.spin_us = value
+                    .parse()
+                    .ok()
+                    .filter(|n| *n <= 1_000_000)
+                    .ok_or_else(|| {
+                        format!("--spin-us: not an integer from 0 to 1000000: {value:?}")
+                    })?;
             }
             _ => {
                 args.max_line_bytes = value.parse().ok().filter(|n| *n > 0).ok_or_else(|| {
@@ -150,6 +166,7 @@ fn main() -> ExitCode {
 
     let config = Config {
         max_line_bytes: args.max_line_bytes,
+        spin: std::time::Duration::from_micros(args.spin_us),
         ..Config::default()
     };
     match serve(listener, config) {
@@ -171,18 +188,20 @@ mod tests {
 
     #[test]
     fn defaults_and_options() {
-        let run = |bind: &str, port, max| {
+        let run = |bind: &str, port, max, spin_us| {
             Ok(Command::Run(Args {
                 bind: bind.to_owned(),
                 port,
                 max_line_bytes: max,
+                spin_us,
             }))
         };
-        assert_eq!(parse(&[]), run("127.0.0.1", 1984, 67108864));
+        assert_eq!(parse(&[]), run("127.0.0.1", 1984, 67108864, 50));
         assert_eq!(
             parse(&["--port", "0", "--bind=::1", "--max-line-bytes", "10"]),
-            run("::1", 0, 10)
+            run("::1", 0, 10, 50)
         );
+        assert_eq!(parse(&["--spin-us=0"]), run("127.0.0.1", 1984, 67108864, 0));
         assert_eq!(parse(&["--port=7", "--help"]), Ok(Command::Help));
         assert_eq!(parse(&["-h"]), Ok(Command::Help));
     }
@@ -195,6 +214,8 @@ mod tests {
             &["--port", "x"],
             &["--max-line-bytes", "0"],
             &["--bind", ""],
+            &["--spin-us", "-1"],
+            &["--spin-us", "1000001"],
             &["--verbose"],
             &["extra"],
         ] {

@@ -19,13 +19,20 @@ pub struct Config {
     pub max_line_bytes: usize,
     /// How often the background sweep removes expired entries.
     pub sweep_interval: Duration,
+    /// How long a connection thread busy-polls for the next request after
+    /// answering (zero: it always sleeps in read).
+    pub spin: Duration,
 }
+
+/// Default `--spin-us`.
+pub const DEFAULT_SPIN: Duration = Duration::from_micros(50);
 
 impl Default for Config {
     fn default() -> Config {
         Config {
             max_line_bytes: DEFAULT_MAX_LINE_BYTES,
             sweep_interval: Duration::from_secs(1),
+            spin: DEFAULT_SPIN,
         }
     }
 }
@@ -68,10 +75,11 @@ pub fn serve_store(listener: TcpListener, config: Config, store: Arc<Store>) -> 
         };
         let store = Arc::clone(&store);
         let max_line = config.max_line_bytes;
+        let spin = config.spin;
         let spawned = thread::Builder::new()
             .name("tagcache-conn".into())
             .stack_size(CONN_STACK)
-            .spawn(move || conn::handle(stream, &store, max_line));
+            .spawn(move || conn::handle(stream, &store, max_line, spin));
         if let Err(e) = spawned {
             // The stream was dropped with the closure: the client sees a close.
             eprintln!("tagcache-server: cannot start a connection thread: {e}");
