@@ -33,6 +33,13 @@ impl Batch {
         }
     }
 
+    /// Makes room for `requests` more requests of `bytes` in all.
+    pub fn reserve(&mut self, requests: usize, bytes: usize) {
+        self.buf.reserve(bytes);
+        self.ends.reserve(requests);
+        self.kinds.reserve(requests);
+    }
+
     /// Adds one request; `encode` appends its line, `\n` included.
     pub fn push(&mut self, kind: Kind, encode: impl FnOnce(&mut Vec<u8>)) {
         encode(&mut self.buf);
@@ -55,6 +62,14 @@ impl Batch {
         self.ends.push(self.buf.len());
         self.kinds.push(kind);
         Ok(())
+    }
+
+    /// The encoded line of request `i`, `\n` included.
+    pub fn request(&self, i: usize) -> &[u8] {
+        match self.ends.get(i) {
+            Some(&end) => &self.buf[self.start_of(i)..end],
+            None => &[],
+        }
     }
 
     /// The encoded requests, back to back.
@@ -106,6 +121,115 @@ impl Batch {
     }
 }
 
+/// Where the replies of a batch go, each in the slot of its request. GET
+/// values are copied into one arena rather than into a buffer each, so a
+/// batch of any size costs two allocations however many values it reads.
+/// Nothing here calls into PHP: the replies are turned into PHP values only
+/// once every connection is back in the pool.
+#[derive(Debug, Default)]
+pub struct Replies {
+    arena: Vec<u8>,
+    slots: Vec<Slot>,
+}
+
+/// The reply to one request.
+#[derive(Debug)]
+pub enum Slot {
+    /// No reply was read (only seen after a failed batch).
+    Pending,
+    /// GET hit: the value's wire text, `arena[start..end]`.
+    Value(usize, usize),
+    /// GET miss.
+    Miss,
+    /// Any other reply.
+    Reply(Reply),
+    /// The server refused this request (`ERR`).
+    Err(Error),
+}
+
+impl Replies {
+    pub fn new() -> Replies {
+        Replies::default()
+    }
+
+    /// Empties it for a batch of `n` requests.
+    pub fn reset(&mut self, n: usize) {
+        self.arena.clear();
+        self.slots.clear();
+        self.slots.resize_with(n, || Slot::Pending);
+    }
+
+    pub fn len(&self) -> usize {
+        self.slots.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.slots.is_empty()
+    }
+
+    /// Takes the reply of request `i` out (leaving `Pending`).
+    pub fn take(&mut self, i: usize) -> Slot {
+        match self.slots.get_mut(i) {
+            Some(s) => std::mem::replace(s, Slot::Pending),
+            None => Slot::Pending,
+        }
+    }
+
+    /// Puts a taken reply back.
+    pub fn restore(&mut self, i: usize, slot: Slot) {
+        if let Some(s) = self.slots.get_mut(i) {
+            *s = slot;
+        }
+    }
+
+    /// The wire text of a `Slot::Value`.
+    pub fn value(&self, start: usize, end: usize) -> &[u8] {
+        self.arena.get(start..end).unwrap_or_default()
+    }
+
+    /// Records the reply line of request `i`. `Err` only for a line that
+    /// is no answer to `kind` at all (the connection is out of step).
+    fn put(&mut self, i: usize, kind: Kind, line: &[u8]) -> Result<()> {
+        let slot = match (kind, line) {
+            (Kind::Get, b"NF") => Slot::Miss,
+            (Kind::Get, _) if line.starts_with(b"VALUE\t") => {
+                let start = self.arena.len();
+                self.arena.extend_from_slice(&line[6..]);
+                Slot::Value(start, self.arena.len())
+            }
+            (Kind::Put, b"OK") => Slot::Reply(Reply::Stored),
+            _ => match parse_reply(kind, line) {
+                Ok(r) => Slot::Reply(r),
+                Err(e @ Error::Protocol { .. }) => return Err(e),
+                Err(e) => Slot::Err(e),
+            },
+        };
+        if let Some(s) = self.slots.get_mut(i) {
+            *s = slot;
+        }
+        Ok(())
+    }
+
+    /// The reply of request `i` as a `Reply` (values copied out).
+    pub fn result(&mut self, i: usize) -> Result<Reply> {
+        match self.take(i) {
+            Slot::Value(a, b) => Ok(Reply::Value(Some(self.value(a, b).to_vec()))),
+            Slot::Miss => Ok(Reply::Value(None)),
+            Slot::Reply(r) => Ok(r),
+            Slot::Err(e) => Err(e),
+            Slot::Pending => Err(Error::Protocol {
+                cmd: "batch",
+                reply: "no reply".into(),
+            }),
+        }
+    }
+
+    /// Every reply, in request order.
+    pub fn into_results(mut self) -> Vec<Result<Reply>> {
+        (0..self.len()).map(|i| self.result(i)).collect()
+    }
+}
+
 /// One connection's share of a batch.
 struct Lane<'p, 'b> {
     conn: Guard<'p>,
@@ -116,26 +240,27 @@ struct Lane<'p, 'b> {
     /// The bytes this lane sends, and how far it got.
     bytes: std::borrow::Cow<'b, [u8]>,
     sent: usize,
-    results: Vec<Result<Reply>>,
+    /// Replies read so far.
+    received: usize,
     /// Any reply byte arrived (then the batch must not be resent).
     got_bytes: bool,
 }
 
 impl Lane<'_, '_> {
     fn done(&self) -> bool {
-        self.results.len() == self.count
+        self.received == self.count
     }
 
     fn unsent(&self) -> bool {
         self.sent < self.bytes.len()
     }
 
-    fn kind_of(&self, batch: &Batch, nth: usize) -> Kind {
-        let i = match &self.indices {
+    /// The batch index of this lane's `nth` request.
+    fn index_of(&self, nth: usize) -> usize {
+        match &self.indices {
             Some(ix) => ix[nth],
             None => nth,
-        };
-        batch.kinds[i]
+        }
     }
 }
 
@@ -180,16 +305,20 @@ fn split(batch: &Batch, k: usize) -> Option<Vec<Vec<usize>>> {
     Some(lanes)
 }
 
-/// Runs the batch over up to `lanes_max` connections of `pool`.
+/// Runs the batch over up to `lanes_max` connections of `pool`; the
+/// replies land in `out` (reset first).
 pub(crate) fn run(
     pool: &Pool,
     batch: &Batch,
     timeout: Duration,
+    spin: Duration,
     lanes_max: usize,
-) -> std::result::Result<Vec<Result<Reply>>, Failure> {
+    out: &mut Replies,
+) -> std::result::Result<(), Failure> {
     let n = batch.len();
+    out.reset(n);
     if n == 0 {
-        return Ok(Vec::new());
+        return Ok(());
     }
     let fail = |err: Error| Failure {
         err,
@@ -228,7 +357,7 @@ pub(crate) fn run(
                     indices: Some(ix),
                     bytes: bytes.into(),
                     sent: 0,
-                    results: Vec::new(),
+                    received: 0,
                     got_bytes: false,
                 });
             }
@@ -241,7 +370,7 @@ pub(crate) fn run(
                     indices: None,
                     bytes: std::borrow::Cow::Borrowed(&batch.buf[..]),
                     sent: 0,
-                    results: Vec::with_capacity(n),
+                    received: 0,
                     got_bytes: false,
                 });
             }
@@ -250,40 +379,29 @@ pub(crate) fn run(
     for l in &lanes {
         l.conn.add_pending(l.count as u32);
     }
-    drive(&mut lanes, batch, timeout).map_err(|err| {
+    drive(&mut lanes, batch, timeout, spin, out).map_err(|err| {
         let resendable = matches!(err, Error::Closed { .. } | Error::Io { .. })
             && !lanes.iter().any(|l| l.got_bytes);
         Failure { err, resendable }
-    })?;
-    if lanes.len() == 1 && lanes[0].indices.is_none() {
-        return Ok(std::mem::take(&mut lanes[0].results));
-    }
-    let mut out: Vec<Option<Result<Reply>>> = Vec::with_capacity(n);
-    out.resize_with(n, || None);
-    for l in lanes {
-        for (i, r) in l.indices.unwrap_or_default().into_iter().zip(l.results) {
-            out[i] = Some(r);
-        }
-    }
-    Ok(out
-        .into_iter()
-        .map(|r| {
-            r.unwrap_or_else(|| {
-                Err(Error::Protocol {
-                    cmd: "batch",
-                    reply: "no reply".into(),
-                })
-            })
-        })
-        .collect())
+    })
 }
 
 /// The poll loop. The timeout bounds each wait for progress, not the whole
 /// batch: a million requests may take longer than `timeout_ms`, but no
 /// single wait for the server to read or answer does.
-fn drive(lanes: &mut [Lane<'_, '_>], batch: &Batch, timeout: Duration) -> Result<()> {
+fn drive(
+    lanes: &mut [Lane<'_, '_>],
+    batch: &Batch,
+    timeout: Duration,
+    spin: Duration,
+    out: &mut Replies,
+) -> Result<()> {
     let mut deadline = Instant::now() + timeout;
     let mut first_pass = true;
+    // While nothing moves, the loop busy-polls (offering the core to other
+    // threads between passes) until `spin` has passed since the last
+    // progress, and only then sleeps in poll(2): see Conn::spin_fill.
+    let mut spin_until = Instant::now() + spin;
     loop {
         let mut progress = false;
         for lane in lanes.iter_mut().filter(|l| !l.done()) {
@@ -295,7 +413,7 @@ fn drive(lanes: &mut [Lane<'_, '_>], batch: &Batch, timeout: Duration) -> Result
             // Right after the first write nothing can have come back yet:
             // save the read that would only say so.
             if !first_pass {
-                progress |= read_lane(lane, batch)?;
+                progress |= read_lane(lane, batch, out)?;
             }
         }
         first_pass = false;
@@ -305,6 +423,11 @@ fn drive(lanes: &mut [Lane<'_, '_>], batch: &Batch, timeout: Duration) -> Result
         let now = Instant::now();
         if progress {
             deadline = now + timeout;
+            spin_until = now + spin;
+        }
+        if now < spin_until {
+            std::thread::yield_now();
+            continue;
         }
         let Some(left) = deadline
             .checked_duration_since(now)
@@ -345,21 +468,20 @@ fn drive(lanes: &mut [Lane<'_, '_>], batch: &Batch, timeout: Duration) -> Result
 }
 
 /// Reads what is there for one lane and parses every complete reply.
-fn read_lane(lane: &mut Lane<'_, '_>, batch: &Batch) -> Result<bool> {
+fn read_lane(lane: &mut Lane<'_, '_>, batch: &Batch, out: &mut Replies) -> Result<bool> {
     let conn: &Conn = &lane.conn;
     let mut b = conn.lock();
     let mut progress = false;
     loop {
         while let Some(r) = conn.next_line(&mut b)? {
-            let kind = lane.kind_of(batch, lane.results.len());
-            let reply = parse_reply(kind, Conn::line(&b, r));
-            if let Err(e @ Error::Protocol { .. }) = reply {
+            let i = lane.index_of(lane.received);
+            if let Err(e) = out.put(i, batch.kinds[i], Conn::line(&b, r)) {
                 conn.mark_broken();
                 return Err(e);
             }
-            lane.results.push(reply);
+            lane.received += 1;
             conn.reply_read();
-            if lane.results.len() == lane.count {
+            if lane.received == lane.count {
                 return Ok(true);
             }
         }
@@ -373,37 +495,41 @@ fn read_lane(lane: &mut Lane<'_, '_>, batch: &Batch) -> Result<bool> {
     }
 }
 
-/// One request on one connection: write it, wait, read the reply line.
+/// One request on one connection: write it, wait, read the reply line
+/// into `out` (reset to one slot first).
 pub(crate) fn single(
     conn: &Conn,
     kind: Kind,
     encode: &dyn Fn(&mut Vec<u8>),
     timeout: Duration,
-) -> std::result::Result<Reply, Failure> {
+    spin: Duration,
+    out: &mut Replies,
+) -> std::result::Result<(), Failure> {
+    out.reset(1);
     let mut b = conn.lock();
     b.w.clear();
     b.wpos = 0;
     encode(&mut b.w);
     conn.add_pending(1);
     let deadline = Instant::now() + timeout;
-    let res = (|| -> Result<Reply> {
+    let res = (|| -> Result<()> {
         while !conn.write_some(&mut b)? {
             conn.wait(PollFlags::POLLOUT, deadline, "write", timeout)?;
         }
-        conn.wait(PollFlags::POLLIN, deadline, "read", timeout)?;
+        if !conn.spin_fill(&mut b, spin)? {
+            conn.wait(PollFlags::POLLIN, deadline, "read", timeout)?;
+        }
         loop {
-            match conn.fill(&mut b)? {
-                Fill::Data => {
-                    if let Some(r) = conn.next_line(&mut b)? {
-                        let reply = parse_reply(kind, Conn::line(&b, r));
-                        if let Err(Error::Protocol { .. }) = reply {
-                            conn.mark_broken();
-                        } else {
-                            conn.reply_read();
-                        }
-                        return reply;
-                    }
+            if let Some(r) = conn.next_line(&mut b)? {
+                if let Err(e) = out.put(0, kind, Conn::line(&b, r)) {
+                    conn.mark_broken();
+                    return Err(e);
                 }
+                conn.reply_read();
+                return Ok(());
+            }
+            match conn.fill(&mut b)? {
+                Fill::Data => {}
                 Fill::WouldBlock => conn.wait(PollFlags::POLLIN, deadline, "read", timeout)?,
             }
         }

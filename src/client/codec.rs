@@ -6,6 +6,7 @@ use super::config::Serializer;
 use super::error::{Error, Result};
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
+use std::borrow::Cow;
 use std::io::Write;
 
 pub const NULL: &[u8] = b"__TC_NULL__";
@@ -23,13 +24,15 @@ pub fn prefix(s: Serializer) -> &'static [u8] {
 }
 
 /// A value as read from the wire, before the PHP layer turns it into a zval.
+/// A plain string borrows the wire text; only a string that came out of a
+/// serialized payload is owned.
 #[derive(Debug, Clone, PartialEq)]
-pub enum WireValue {
+pub enum WireValue<'a> {
     Null,
     Bool(bool),
     Int(i64),
     Float(f64),
-    Str(Vec<u8>),
+    Str(Cow<'a, [u8]>),
     /// A payload for the named unserializer (arrays, objects, anything the
     /// fast path below does not read itself).
     Serialized(Serializer, Vec<u8>),
@@ -178,7 +181,7 @@ pub fn numeric(s: &[u8]) -> Option<Numeric> {
 }
 
 /// Reads the wire text of a value.
-pub fn decode(v: &[u8]) -> Result<WireValue> {
+pub fn decode(v: &[u8]) -> Result<WireValue<'_>> {
     if v.starts_with(MARKER_START) {
         match v {
             NULL => return Ok(WireValue::Null),
@@ -206,14 +209,14 @@ pub fn decode(v: &[u8]) -> Result<WireValue> {
     Ok(match numeric(v) {
         Some(Numeric::Int(i)) => WireValue::Int(i),
         Some(Numeric::Float(f)) => WireValue::Float(f),
-        None => WireValue::Str(v.to_vec()),
+        None => WireValue::Str(Cow::Borrowed(v)),
     })
 }
 
 /// Reads the scalars of PHP's serialize() format without calling into PHP:
 /// `s:N:"...";`, `i:N;`, `d:X;`, `b:0;`, `b:1;`, `N;`. Anything else (or any
 /// doubt) is left to unserialize().
-fn php_scalar(p: &[u8]) -> Option<WireValue> {
+fn php_scalar(p: &[u8]) -> Option<WireValue<'static>> {
     match p {
         b"N;" => return Some(WireValue::Null),
         b"b:0;" => return Some(WireValue::Bool(false)),
@@ -230,7 +233,7 @@ fn php_scalar(p: &[u8]) -> Option<WireValue> {
         if body.len() != len + 3 || body[0] != b'"' || &body[len + 1..] != b"\";" {
             return None;
         }
-        return Some(WireValue::Str(body[1..len + 1].to_vec()));
+        return Some(WireValue::Str(Cow::Owned(body[1..len + 1].to_vec())));
     }
     let num = |prefix: &[u8]| -> Option<&str> {
         std::str::from_utf8(p.strip_prefix(prefix)?.strip_suffix(b";")?).ok()
@@ -308,7 +311,8 @@ mod tests {
         assert_eq!(enc_float(1e300), "1e300");
         assert_eq!(enc_float(f64::INFINITY), "__TC_SERIALIZED__ZDpJTkY7");
         for f in [2.0, -0.0, 0.1 + 0.2, 1e300, 5e-324, f64::MAX, -1.5e-10] {
-            let w = decode(enc_float(f).as_bytes()).unwrap();
+            let text = enc_float(f);
+            let w = decode(text.as_bytes()).unwrap();
             match w {
                 WireValue::Float(g) => assert_eq!(g.to_bits(), f.to_bits()),
                 other => panic!("{f}: {other:?}"),
@@ -349,12 +353,16 @@ mod tests {
             let wire = enc_str(s);
             assert!(memchr::memchr(b'\n', &wire).is_none());
             assert!(!wire.ends_with(b"\r"));
-            assert_eq!(decode(&wire).unwrap(), WireValue::Str(s.to_vec()), "{s:?}");
+            assert_eq!(
+                decode(&wire).unwrap(),
+                WireValue::Str(s.to_vec().into()),
+                "{s:?}"
+            );
         }
         assert_eq!(enc_str(b"hello"), b"hello");
         assert!(enc_str(b"123").starts_with(b"__TC_SERIALIZED__"));
         let big = vec![b'x'; 10 << 20];
-        assert_eq!(decode(&enc_str(&big)).unwrap(), WireValue::Str(big));
+        assert_eq!(decode(&enc_str(&big)).unwrap(), WireValue::Str(big.into()));
     }
 
     #[test]
@@ -366,7 +374,7 @@ mod tests {
         assert_eq!(decode(b"__TC_FALSE__").unwrap(), WireValue::Bool(false));
         assert_eq!(
             decode(b"__TC_OTHER").unwrap(),
-            WireValue::Str(b"__TC_OTHER".to_vec())
+            WireValue::Str(b"__TC_OTHER".to_vec().into())
         );
         // serialize([1,2])
         let mut w = Vec::new();
@@ -395,7 +403,7 @@ mod tests {
         assert_eq!(php_scalar(b"d:1.0E+25;"), Some(WireValue::Float(1.0e25)));
         assert_eq!(
             php_scalar(b"s:3:\"a\"b\";"),
-            Some(WireValue::Str(b"a\"b".to_vec()))
+            Some(WireValue::Str(b"a\"b".to_vec().into()))
         );
         assert_eq!(php_scalar(b"s:4:\"a\"b\";"), None);
         assert_eq!(php_scalar(b"s:99999999999999999999:\"\";"), None);

@@ -6,11 +6,12 @@ pub mod codec;
 pub mod config;
 pub mod conn;
 pub mod error;
+pub mod fork;
 pub mod pool;
 pub mod protocol;
 pub mod registry;
 
-use batch::Batch;
+use batch::{Batch, Replies};
 use config::Options;
 use conn::ConnOpts;
 pub use error::{Error, ErrorKind, Result};
@@ -25,6 +26,8 @@ struct Handle {
     opts: Options,
     pool: Arc<Pool>,
     timeout: Duration,
+    /// How long to busy-poll for a reply before sleeping.
+    spin: Duration,
     /// Sockets in flight in fan-out batches of this handle right now.
     in_flight: AtomicUsize,
 }
@@ -51,6 +54,7 @@ impl Client {
         let pool = registry::persistent_pool(&opts, make).unwrap_or_else(|| Arc::new(make()));
         Client(Arc::new(Handle {
             timeout: Duration::from_millis(opts.timeout_ms),
+            spin: Duration::from_micros(opts.busy_poll_us),
             opts,
             pool,
             in_flight: AtomicUsize::new(0),
@@ -69,12 +73,24 @@ impl Client {
     /// connection broke before any byte of its reply arrived is sent once
     /// more on a fresh connection (option `retry`).
     pub fn call(&self, kind: Kind, encode: &dyn Fn(&mut Vec<u8>)) -> Result<Reply> {
+        let mut out = Replies::new();
+        self.call_into(kind, encode, &mut out)?;
+        out.result(0)
+    }
+
+    /// As `call`, with the reply left in `out`'s only slot.
+    pub fn call_into(
+        &self,
+        kind: Kind,
+        encode: &dyn Fn(&mut Vec<u8>),
+        out: &mut Replies,
+    ) -> Result<()> {
         let h = &*self.0;
         let mut tries_left = if kind.idempotent() { h.opts.retry } else { 0 };
         loop {
             let conn = h.pool.checkout(h.timeout)?;
-            match batch::single(&conn, kind, encode, h.timeout) {
-                Ok(r) => return Ok(r),
+            match batch::single(&conn, kind, encode, h.timeout, h.spin, out) {
+                Ok(()) => return Ok(()),
                 Err(f) if f.resendable && tries_left > 0 => tries_left -= 1,
                 Err(f) => return Err(f.err),
             }
@@ -89,6 +105,13 @@ impl Client {
     /// `Err` when the connection failed (the whole batch), an `Err` slot
     /// when the server refused that request.
     pub fn batch(&self, b: &Batch) -> Result<Vec<Result<Reply>>> {
+        let mut out = Replies::new();
+        self.batch_into(b, &mut out)?;
+        Ok(out.into_results())
+    }
+
+    /// As `batch`, with the replies left in `out`, one slot per request.
+    pub fn batch_into(&self, b: &Batch, out: &mut Replies) -> Result<()> {
         let h = &*self.0;
         let lanes = if b.len() >= h.opts.fanout_min {
             b.len().div_ceil(h.opts.fanout_min).min(h.pool.size())
@@ -98,10 +121,10 @@ impl Client {
         let mut tries_left = if b.idempotent() { h.opts.retry } else { 0 };
         loop {
             h.in_flight.fetch_add(lanes, Ordering::Relaxed);
-            let r = batch::run(&h.pool, b, h.timeout, lanes);
+            let r = batch::run(&h.pool, b, h.timeout, h.spin, lanes, out);
             h.in_flight.fetch_sub(lanes, Ordering::Relaxed);
             match r {
-                Ok(v) => return Ok(v),
+                Ok(()) => return Ok(()),
                 Err(f) if f.resendable && tries_left > 0 => tries_left -= 1,
                 Err(f) => return Err(f.err),
             }

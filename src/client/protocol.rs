@@ -22,6 +22,15 @@ pub fn validate_key(key: &str) -> Result<()> {
     Ok(())
 }
 
+/// A key `validate_key` accepts for sure, by a quick scan: ASCII, not
+/// empty, no TAB, CR, LF or comma. (A false answer means "check it with
+/// `validate_key`", not "invalid": non-ASCII UTF-8 keys are fine.)
+pub fn plain_key(k: &[u8]) -> bool {
+    !k.is_empty()
+        && k.iter()
+            .all(|&c| c < 0x80 && !matches!(c, b'\t' | b'\r' | b'\n' | b','))
+}
+
 /// Rejects a tag the protocol cannot carry: empty, `-` (means "no tags"),
 /// holding TAB, CR, LF or a comma, or starting or ending with white space
 /// (INV_TAGS_* trim it away, so such a tag could never be invalidated).

@@ -2,7 +2,8 @@
 //! engine structures: the only home of `unsafe` in this crate besides what
 //! ext-php-rs requires.
 
-use ext_php_rs::ffi::zend_ini_entry;
+use ext_php_rs::ffi::{zend_hash_index_update, zend_hash_str_update, zend_ini_entry};
+use ext_php_rs::types::{ZendHashTable, Zval};
 use ext_php_rs::zend::{ClassEntry, ExecutorGlobals};
 use std::ffi::CStr;
 
@@ -55,4 +56,99 @@ pub fn silenced<T>(f: impl FnOnce() -> T) -> T {
     let out = f();
     ExecutorGlobals::get_mut().error_reporting = saved;
     out
+}
+
+/// The key of a PHP array element.
+#[derive(Debug, Clone, Copy)]
+pub enum HashKey<'a> {
+    Int(i64),
+    Str(&'a [u8]),
+}
+
+/// `HASH_FLAG_PACKED` of zend_hash.h (PHP 8.2): the table is a plain zval
+/// vector with implicit integer keys 0, 1, ...
+const HASH_FLAG_PACKED: u32 = 1 << 2;
+
+fn is_undef(z: &Zval) -> bool {
+    // SAFETY: `u1` is a plain integer union of the zval header; reading the
+    // type byte is valid for every zval.
+    unsafe { z.u1.type_info & 0xff == 0 }
+}
+
+/// Calls `f` on every element of `ht`, in order, reading the table directly
+/// (the iterator of ext-php-rs makes three engine calls and a key zval per
+/// element). Stops at the first error.
+pub fn walk<'a, E>(
+    ht: &'a ZendHashTable,
+    mut f: impl FnMut(HashKey<'a>, &'a Zval) -> Result<(), E>,
+) -> Result<(), E> {
+    let used = ht.nNumUsed as usize;
+    if used == 0 {
+        return Ok(());
+    }
+    // SAFETY: `u` is a plain integer union (the flags word).
+    let flags = unsafe { ht.u.flags };
+    if flags & HASH_FLAG_PACKED != 0 {
+        // SAFETY: a packed table with nNumUsed > 0 has `arPacked` pointing
+        // at nNumUsed initialised zvals (holes are IS_UNDEF); `ht` is
+        // borrowed for 'a, and nothing here can change the table.
+        let vals = unsafe { std::slice::from_raw_parts(ht.__bindgen_anon_1.arPacked, used) };
+        for (i, z) in vals.iter().enumerate() {
+            if !is_undef(z) {
+                f(HashKey::Int(i as i64), z)?;
+            }
+        }
+    } else {
+        // SAFETY: a hash table with nNumUsed > 0 has `arData` pointing at
+        // nNumUsed initialised buckets (holes are IS_UNDEF).
+        let buckets = unsafe { std::slice::from_raw_parts(ht.__bindgen_anon_1.arData, used) };
+        for b in buckets {
+            if is_undef(&b.val) {
+                continue;
+            }
+            // SAFETY: a bucket's key is null (an integer key, in `h`) or a
+            // live zend_string owned by the table.
+            let key = match unsafe { b.key.as_ref() } {
+                None => HashKey::Int(b.h as i64),
+                Some(s) => HashKey::Str(s.as_bytes()),
+            };
+            f(key, &b.val)?;
+        }
+    }
+    Ok(())
+}
+
+/// `$ht[$key] = $v` for a string key given as bytes, with PHP's own rule
+/// that a canonical decimal integer string is an integer key (so "12"
+/// becomes 12, as `$a["12"]` does). The table takes `v` over.
+pub fn hash_set(ht: &mut ZendHashTable, key: &[u8], v: Zval) {
+    let mut v = v;
+    match canonical_int(key) {
+        // SAFETY: `ht` is a live, writable table; the update copies the
+        // zval into it, taking over its reference, so it is not released
+        // here (`forget` below).
+        Some(i) => unsafe {
+            zend_hash_index_update(ht, i as u64, &mut v);
+        },
+        // SAFETY: as above; the key bytes are copied into a new key string.
+        None => unsafe {
+            zend_hash_str_update(ht, key.as_ptr().cast(), key.len(), &mut v);
+        },
+    }
+    std::mem::forget(v);
+}
+
+/// PHP's `ZEND_HANDLE_NUMERIC_STR`: a decimal integer with no leading zero,
+/// no '+', no "-0", inside the i64 range.
+pub fn canonical_int(s: &[u8]) -> Option<i64> {
+    let digits = s.strip_prefix(b"-").unwrap_or(s);
+    if digits.is_empty()
+        || digits.len() > 20
+        || !digits.iter().all(u8::is_ascii_digit)
+        || (digits.len() > 1 && digits[0] == b'0')
+        || s == b"-0"
+    {
+        return None;
+    }
+    std::str::from_utf8(s).ok()?.parse().ok()
 }

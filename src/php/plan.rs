@@ -3,13 +3,14 @@
 //! queues many plans in one batch and runs them together.
 
 use super::exceptions::{self, tagcache_error, type_error, value_error};
+use super::ffi;
 use super::values;
-use crate::client::batch::Batch;
+use crate::client::batch::{Batch, Replies, Slot};
 use crate::client::config::{AllowedClasses, Serializer};
 use crate::client::protocol::{self, Kind, Reply};
 use crate::client::{Client, Error};
 use ext_php_rs::exception::PhpException;
-use ext_php_rs::types::{ArrayKey, ZendHashTable, Zval};
+use ext_php_rs::types::{ZendHashTable, Zval};
 use std::collections::HashSet;
 
 type PResult<T> = Result<T, PhpException>;
@@ -22,8 +23,9 @@ pub enum Shape {
     Added,
     /// get: the value, or the default on a miss.
     Value(Zval),
-    /// getMany: [key => value] of the hits, in request order.
-    Many(Vec<String>),
+    /// getMany: [key => value] of the hits, in request order (the keys are
+    /// read back from the queued GET lines).
+    Many,
     /// delete: whether it existed.
     Deleted,
     /// deleteMany: how many existed.
@@ -48,37 +50,32 @@ pub struct Plan {
     calls: Vec<(Shape, usize)>,
 }
 
-/// A PHP array key for a cache key: decimal integer text becomes an int
-/// key, as PHP itself does with `$a["12"]`.
-pub fn insert_key(ht: &mut ZendHashTable, key: &str, v: Zval) -> PResult<()> {
-    let r = match canonical_int(key) {
-        Some(i) => ht.insert_at_index(i, v),
-        None => ht.insert(ArrayKey::Str(key), v),
+/// Appends one key from a PHP array (an int is taken as its decimal
+/// text), checked as `validate_key` does, without copying it first.
+fn push_key(out: &mut Vec<u8>, v: &Zval, what: &str) -> PResult<()> {
+    let v = v.dereference();
+    if let Some(i) = v.long() {
+        crate::client::codec::encode_int(out, i);
+        return Ok(());
+    }
+    let Some(s) = v.zend_str() else {
+        return Err(type_error(format!(
+            "{what} must be of type string, {} given",
+            v.get_type()
+        )));
     };
-    r.map_err(|e| tagcache_error(e.to_string()))
+    push_key_bytes(out, s.as_bytes(), what)
 }
 
-fn canonical_int(s: &str) -> Option<i64> {
-    let digits = s.strip_prefix('-').unwrap_or(s);
-    if digits.is_empty()
-        || !digits.bytes().all(|b| b.is_ascii_digit())
-        || (digits.len() > 1 && digits.starts_with('0'))
-        || s == "-0"
-    {
-        return None;
+/// Appends a key given as bytes, checked as `validate_key` does.
+fn push_key_bytes(out: &mut Vec<u8>, k: &[u8], what: &str) -> PResult<()> {
+    if !protocol::plain_key(k) {
+        let k = std::str::from_utf8(k)
+            .map_err(|_| value_error(format!("{what} must be valid UTF-8")))?;
+        protocol::validate_key(k).map_err(exceptions::to_php)?;
     }
-    s.parse().ok()
-}
-
-/// Keys from a PHP array of strings (ints are taken as their decimal text).
-pub fn keys_of(arr: &ZendHashTable, what: &str) -> PResult<Vec<String>> {
-    let mut out = Vec::with_capacity(arr.len());
-    for v in arr.values() {
-        let k = string_arg(v, what)?;
-        protocol::validate_key(&k).map_err(exceptions::to_php)?;
-        out.push(k);
-    }
-    Ok(out)
+    out.extend_from_slice(k);
+    Ok(())
 }
 
 fn string_arg(v: &Zval, what: &str) -> PResult<String> {
@@ -182,35 +179,32 @@ impl Plan {
     ) -> PResult<()> {
         protocol::validate_tags(tags).map_err(arg_err)?;
         let ttl = ttl_arg(ttl)?;
-        // Check every key before queuing any request.
-        let mut keys = Vec::with_capacity(items.len());
-        for (k, _) in items.iter() {
-            let k = match k {
-                ArrayKey::Long(i) => i.to_string(),
-                ArrayKey::String(s) => s,
-                ArrayKey::Str(s) => s.to_string(),
-                ArrayKey::ZendString(s) => s
-                    .as_str()
-                    .map(str::to_owned)
-                    .map_err(|_| value_error("each key must be valid UTF-8"))?,
-            };
-            key_arg(&k)?;
-            keys.push(k);
-        }
+        // What follows the key is the same for every item: "\tttl\ttags\t".
+        let mut rest = Vec::new();
+        protocol::encode_store_head(&mut rest, "", "", tags, ttl);
+        let rest = &rest[1..];
         let mark = self.batch.len();
-        for (key, (_, value)) in keys.iter().zip(items.iter()) {
-            let r = self.batch.try_push(Kind::Put, |b| {
-                protocol::encode_store_head(b, "PUT", key, tags, ttl);
+        self.batch
+            .reserve(items.len(), items.len() * (rest.len() + 48));
+        let r = ffi::walk(items, |k, value| {
+            self.batch.try_push(Kind::Put, |b| {
+                b.extend_from_slice(b"PUT\t");
+                match k {
+                    ffi::HashKey::Int(i) => crate::client::codec::encode_int(b, i),
+                    ffi::HashKey::Str(k) => push_key_bytes(b, k, "each key")?,
+                }
+                b.extend_from_slice(rest);
                 values::encode(value, ser, b)?;
                 b.push(b'\n');
                 Ok::<(), PhpException>(())
-            });
-            if let Err(e) = r {
-                self.batch.truncate(mark);
-                return Err(e);
-            }
+            })
+        });
+        // Any bad key or value leaves nothing of this call queued.
+        if let Err(e) = r {
+            self.batch.truncate(mark);
+            return Err(e);
         }
-        self.calls.push((Shape::Stored, keys.len()));
+        self.calls.push((Shape::Stored, self.batch.len() - mark));
         Ok(())
     }
 
@@ -222,12 +216,30 @@ impl Plan {
         Ok(())
     }
 
-    pub fn get_many(&mut self, keys: &ZendHashTable) -> PResult<()> {
-        let keys = keys_of(keys, "each key")?;
-        for k in &keys {
-            self.batch.push(Kind::Get, |b| protocol::encode_get(b, k));
+    /// Queues `VERB\tkey` for every key of a PHP array; a bad key throws
+    /// and leaves nothing of this call queued.
+    fn queue_keys(&mut self, keys: &ZendHashTable, verb: &[u8], kind: Kind) -> PResult<usize> {
+        let mark = self.batch.len();
+        self.batch.reserve(keys.len(), keys.len() * 32);
+        let r = ffi::walk(keys, |_, v| {
+            self.batch.try_push(kind, |b| {
+                b.extend_from_slice(verb);
+                b.push(b'\t');
+                push_key(b, v, "each key")?;
+                b.push(b'\n');
+                Ok::<(), PhpException>(())
+            })
+        });
+        if let Err(e) = r {
+            self.batch.truncate(mark);
+            return Err(e);
         }
-        self.calls.push((Shape::Many(keys.clone()), keys.len()));
+        Ok(self.batch.len() - mark)
+    }
+
+    pub fn get_many(&mut self, keys: &ZendHashTable) -> PResult<()> {
+        let n = self.queue_keys(keys, b"GET", Kind::Get)?;
+        self.calls.push((Shape::Many, n));
         Ok(())
     }
 
@@ -240,12 +252,8 @@ impl Plan {
     }
 
     pub fn delete_many(&mut self, keys: &ZendHashTable) -> PResult<()> {
-        let keys = keys_of(keys, "each key")?;
-        for k in &keys {
-            self.batch
-                .push(Kind::Del, |b| protocol::encode_simple(b, "DEL", k));
-        }
-        self.calls.push((Shape::DeletedCount, keys.len()));
+        let n = self.queue_keys(keys, b"DEL", Kind::Del)?;
+        self.calls.push((Shape::DeletedCount, n));
         Ok(())
     }
 
@@ -364,27 +372,34 @@ impl Plan {
     }
 
     /// Sends the plan. With one request it takes the single-request path;
-    /// otherwise the batch engine. The replies of each call, in order.
-    pub fn send(&self, client: &Client) -> PResult<Vec<Result<Reply, Error>>> {
-        if self.batch.len() == 1 {
+    /// otherwise the batch engine. The replies land in `out`, one slot per
+    /// request.
+    pub fn send(&self, client: &Client, out: &mut Replies) -> PResult<()> {
+        let r = if self.batch.len() == 1 {
             let kind = self.batch.kinds()[0];
             let bytes = self.batch.bytes();
-            return Ok(vec![client.call(kind, &|b| b.extend_from_slice(bytes))]);
-        }
-        client.batch(&self.batch).map_err(exceptions::to_php)
+            client.call_into(kind, &|b| b.extend_from_slice(bytes), out)
+        } else {
+            client.batch_into(&self.batch, out)
+        };
+        r.map_err(exceptions::to_php)
     }
 
     /// Runs a plan of exactly one call and returns its result; any error
     /// throws.
     pub fn run_one(self, client: &Client, ctx: &Ctx<'_>) -> PResult<Zval> {
-        let replies = self.send(client)?;
-        let mut it = replies.into_iter();
+        let mut rs = Replies::new();
+        self.send(client, &mut rs)?;
+        let mut first = 0;
         let mut out = None;
         for (shape, n) in self.calls {
-            out = Some(finish(shape, &mut it, n, ctx).map_err(|e| match e {
-                Failed::Server(e) => exceptions::to_php(e),
-                Failed::Php(p) => p,
-            })?);
+            out = Some(finish(shape, &mut rs, first, n, &self.batch, ctx).map_err(
+                |e| match e {
+                    Failed::Server(e) => exceptions::to_php(e),
+                    Failed::Php(p) => p,
+                },
+            )?);
+            first += n;
         }
         out.ok_or_else(|| tagcache_error("nothing to run"))
     }
@@ -395,15 +410,17 @@ impl Plan {
         if self.calls.is_empty() {
             return Ok(Vec::new());
         }
-        let replies = self.send(client)?;
-        let mut it = replies.into_iter();
+        let mut rs = Replies::new();
+        self.send(client, &mut rs)?;
+        let mut first = 0;
         let mut out = Vec::with_capacity(self.calls.len());
         for (shape, n) in self.calls {
-            match finish(shape, &mut it, n, ctx) {
+            match finish(shape, &mut rs, first, n, &self.batch, ctx) {
                 Ok(z) => out.push(z),
                 Err(Failed::Server(e)) => out.push(exception_object(&e)?),
                 Err(Failed::Php(p)) => return Err(p),
             }
+            first += n;
         }
         Ok(out)
     }
@@ -465,114 +482,141 @@ fn list(keys: Vec<String>) -> PResult<Zval> {
 }
 
 fn unexpected(what: &'static str, r: &Reply) -> Failed {
+    // A reply of the wrong kind is rejected while reading; this is a
+    // reply of the right kind that this call cannot use.
     Failed::Server(Error::Protocol {
         cmd: what,
         reply: format!("{r:?}"),
     })
 }
 
-/// Takes the `n` replies of one call and makes its result. The first ERR
-/// among them fails the call (all its replies are still consumed).
+/// A reply as a `Reply` (GET values copied out): for the shapes that
+/// read one reply or few.
+fn owned(rs: &mut Replies, i: usize) -> Option<Reply> {
+    rs.result(i).ok()
+}
+
+/// A taken slot as a `Reply`, for an error message.
+fn as_reply(rs: &Replies, slot: Slot) -> Option<Reply> {
+    match slot {
+        Slot::Value(a, b) => Some(Reply::Value(Some(rs.value(a, b).to_vec()))),
+        Slot::Miss => Some(Reply::Value(None)),
+        Slot::Reply(r) => Some(r),
+        Slot::Err(_) | Slot::Pending => None,
+    }
+}
+
+/// Takes the `n` replies of one call (slots `first..first + n`) and makes
+/// its result. The first ERR among them fails the call.
 fn finish(
     shape: Shape,
-    it: &mut impl Iterator<Item = Result<Reply, Error>>,
+    rs: &mut Replies,
+    first: usize,
     n: usize,
+    batch: &Batch,
     ctx: &Ctx<'_>,
 ) -> Result<Zval, Failed> {
-    let mut replies = Vec::with_capacity(n);
-    let mut first_err = None;
-    for r in it.take(n) {
-        match r {
-            Ok(r) => replies.push(r),
-            Err(e) => {
-                if first_err.is_none() {
-                    first_err = Some(e);
-                }
+    let slots = first..first + n;
+    for i in slots.clone() {
+        let failed = match rs.take(i) {
+            Slot::Err(e) => Some(e),
+            Slot::Pending => Some(Error::Protocol {
+                cmd: "batch",
+                reply: "no reply".into(),
+            }),
+            other => {
+                rs.restore(i, other);
+                None
             }
+        };
+        if let Some(e) = failed {
+            return Err(match e.kind() {
+                crate::client::ErrorKind::Server => Failed::Server(e),
+                _ => Failed::Php(exceptions::to_php(e)),
+            });
         }
     }
-    if let Some(e) = first_err {
-        return Err(match e.kind() {
-            crate::client::ErrorKind::Server => Failed::Server(e),
-            _ => Failed::Php(exceptions::to_php(e)),
-        });
-    }
+    let last = first + n.saturating_sub(1);
+    let stray =
+        |what: &'static str, r: Option<Reply>| unexpected(what, &r.unwrap_or(Reply::Stored));
     Ok(match shape {
         Shape::Stored => {
-            for r in &replies {
-                if *r != Reply::Stored {
-                    return Err(unexpected("PUT", r));
+            for i in slots {
+                match rs.take(i) {
+                    Slot::Reply(Reply::Stored) => {}
+                    other => return Err(stray("PUT", as_reply(rs, other))),
                 }
             }
             boolean(true)
         }
-        Shape::Added => match replies.pop() {
+        Shape::Added => match owned(rs, last) {
             Some(Reply::Added(b)) => boolean(b),
-            r => return Err(unexpected("ADD", &r.unwrap_or(Reply::Stored))),
+            r => return Err(stray("ADD", r)),
         },
-        Shape::Value(default) => match replies.pop() {
-            Some(Reply::Value(Some(v))) => values::decode(&v, ctx.allowed)?,
-            Some(Reply::Value(None)) => default,
-            r => return Err(unexpected("GET", &r.unwrap_or(Reply::Stored))),
+        Shape::Value(default) => match rs.take(last) {
+            Slot::Value(a, b) => values::decode(rs.value(a, b), ctx.allowed)?,
+            Slot::Miss => default,
+            other => return Err(stray("GET", as_reply(rs, other))),
         },
-        Shape::Many(keys) => {
-            let mut ht = ZendHashTable::with_capacity(keys.len() as u32);
-            for (k, r) in keys.iter().zip(replies) {
-                match r {
-                    Reply::Value(Some(v)) => {
-                        insert_key(&mut ht, k, values::decode(&v, ctx.allowed)?)?
+        Shape::Many => {
+            let mut ht = ZendHashTable::with_capacity(n as u32);
+            for i in slots {
+                match rs.take(i) {
+                    Slot::Value(a, b) => {
+                        let v = values::decode(rs.value(a, b), ctx.allowed)?;
+                        ffi::hash_set(&mut ht, get_key(batch.request(i)), v);
                     }
-                    Reply::Value(None) => {}
-                    r => return Err(unexpected("GET", &r)),
+                    Slot::Miss => {}
+                    other => return Err(stray("GET", as_reply(rs, other))),
                 }
             }
             array(ht)
         }
-        Shape::Deleted => match replies.pop() {
+        Shape::Deleted => match owned(rs, last) {
             Some(Reply::Deleted(b)) => boolean(b),
-            r => return Err(unexpected("DEL", &r.unwrap_or(Reply::Stored))),
+            r => return Err(stray("DEL", r)),
         },
         Shape::DeletedCount => {
-            let mut n = 0;
-            for r in &replies {
-                match r {
-                    Reply::Deleted(b) => n += u64::from(*b),
-                    r => return Err(unexpected("DEL", r)),
+            let mut count = 0;
+            for i in slots {
+                match owned(rs, i) {
+                    Some(Reply::Deleted(b)) => count += u64::from(b),
+                    r => return Err(stray("DEL", r)),
                 }
             }
-            long(n)
+            long(count)
         }
-        Shape::Count => match replies.pop() {
+        Shape::Count => match owned(rs, last) {
             Some(Reply::Count(c)) => long(c),
-            r => return Err(unexpected("INV", &r.unwrap_or(Reply::Stored))),
+            r => return Err(stray("INV", r)),
         },
-        Shape::Keys => match replies.pop() {
+        Shape::Keys => match owned(rs, last) {
             Some(Reply::Keys(k)) => list(k)?,
-            r => return Err(unexpected("KEYS_BY_TAG", &r.unwrap_or(Reply::Stored))),
+            r => return Err(stray("KEYS_BY_TAG", r)),
         },
         Shape::Union | Shape::Intersection => {
-            let mut sets = Vec::with_capacity(replies.len());
-            for r in replies {
-                match r {
-                    Reply::Keys(k) => sets.push(k),
-                    r => return Err(unexpected("KEYS_BY_TAG", &r)),
+            let mut sets = Vec::with_capacity(n);
+            for i in slots {
+                match owned(rs, i) {
+                    Some(Reply::Keys(k)) => sets.push(k),
+                    r => return Err(stray("KEYS_BY_TAG", r)),
                 }
             }
             list(combine(sets, matches!(shape, Shape::Intersection)))?
         }
-        Shape::Int => match replies.pop() {
+        Shape::Int => match owned(rs, last) {
             Some(Reply::Int(i)) => {
                 let mut z = Zval::new();
                 z.set_long(i);
                 z
             }
-            r => return Err(unexpected("INCR", &r.unwrap_or(Reply::Stored))),
+            r => return Err(stray("INCR", r)),
         },
-        Shape::Ping => match replies.pop() {
+        Shape::Ping => match owned(rs, last) {
             Some(Reply::Stats(_)) => boolean(true),
-            r => return Err(unexpected("STATS", &r.unwrap_or(Reply::Stored))),
+            r => return Err(stray("STATS", r)),
         },
-        Shape::Stats => match replies.pop() {
+        Shape::Stats => match owned(rs, last) {
             Some(Reply::Stats(s)) => {
                 let mut ht = ZendHashTable::new();
                 let e = |e: ext_php_rs::error::Error| tagcache_error(e.to_string());
@@ -587,9 +631,16 @@ fn finish(
                 }
                 array(ht)
             }
-            r => return Err(unexpected("STATS", &r.unwrap_or(Reply::Stored))),
+            r => return Err(stray("STATS", r)),
         },
     })
+}
+
+/// The key of a queued `GET\tkey\n` line.
+fn get_key(line: &[u8]) -> &[u8] {
+    line.strip_prefix(b"GET\t")
+        .and_then(|k| k.strip_suffix(b"\n"))
+        .unwrap_or_default()
 }
 
 pub fn pool_array(p: &crate::client::pool::PoolStats) -> PResult<Zval> {
