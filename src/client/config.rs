@@ -64,10 +64,14 @@ pub struct Options {
     /// Batches of at least this many commands are split over several
     /// connections.
     pub fanout_min: usize,
+    /// How long to busy-poll for a reply before sleeping in poll(2), in
+    /// microseconds (0: never).
+    pub busy_poll_us: u64,
 }
 
 pub const DEFAULT_MAX_VALUE_BYTES: usize = 64 * 1024 * 1024;
 pub const DEFAULT_FANOUT_MIN: usize = 2000;
+pub const DEFAULT_BUSY_POLL_US: u64 = 50;
 
 impl Default for Options {
     fn default() -> Self {
@@ -84,6 +88,7 @@ impl Default for Options {
             max_value_bytes: DEFAULT_MAX_VALUE_BYTES,
             tcp_keepalive: true,
             fanout_min: DEFAULT_FANOUT_MIN,
+            busy_poll_us: DEFAULT_BUSY_POLL_US,
         }
     }
 }
@@ -122,6 +127,7 @@ pub const OPTION_NAMES: &[&str] = &[
     "max_value_bytes",
     "tcp_keepalive",
     "fanout_min",
+    "busy_poll_us",
 ];
 
 fn wrong_type(name: &str, want: &str, got: &OptValue) -> Error {
@@ -196,6 +202,7 @@ impl Options {
             }
             "tcp_keepalive" => self.tcp_keepalive = boolean(name, &v)?,
             "fanout_min" => self.fanout_min = int_in(name, &v, 1, i64::from(u32::MAX))? as usize,
+            "busy_poll_us" => self.busy_poll_us = int_in(name, &v, 0, 1_000_000)? as u64,
             _ => {
                 return Err(invalid(format!(
                     "unknown option '{name}' (known: {})",

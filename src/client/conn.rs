@@ -58,9 +58,20 @@ pub struct Conn {
     bufs: Mutex<Buffers>,
     pending: AtomicU32,
     broken: AtomicBool,
-    /// The process that made it: a forked child never uses its parent's.
-    pub(crate) pid: u32,
+    /// The process generation that made it (fork.rs): a forked child never
+    /// uses its parent's.
+    pub(crate) gen: u64,
+    /// Reply waits left that skip the busy-poll, after one found nothing.
+    spin_skip: AtomicU32,
+    /// When it went back to the pool last, and the pool's failure epoch
+    /// when it was last known good (pool.rs: the stale check).
+    pub(crate) idle_since: Instant,
+    pub(crate) epoch: u64,
 }
+
+/// After a busy-poll that saw no reply, this many waits sleep at once: on a
+/// far server the spin is tried one wait in 17, not on every call.
+const SPIN_BACKOFF: u32 = 16;
 
 fn remaining(deadline: Instant) -> Option<Duration> {
     deadline
@@ -121,7 +132,10 @@ impl Conn {
                 bufs: Mutex::new(Buffers::default()),
                 pending: AtomicU32::new(0),
                 broken: AtomicBool::new(false),
-                pid: std::process::id(),
+                gen: super::fork::generation(),
+                spin_skip: AtomicU32::new(0),
+                idle_since: Instant::now(),
+                epoch: 0,
             });
         }
         Err(fail(last))
@@ -167,7 +181,7 @@ impl Conn {
     /// Fit to go back to the pool: nothing owed, nothing half read, no
     /// error seen, made by this process.
     pub fn reusable(&self) -> bool {
-        if self.is_broken() || self.pending() != 0 || self.pid != std::process::id() {
+        if self.is_broken() || self.pending() != 0 || self.gen != super::fork::generation() {
             return false;
         }
         let b = self.bufs.lock();
@@ -183,6 +197,34 @@ impl Conn {
             Ok(0) => false,
             Ok(_) => true,
             Err(_) => true,
+        }
+    }
+
+    /// Busy-polls for up to `spin` for reply bytes before the caller sleeps
+    /// in poll(2): when the server answers within a few microseconds (on
+    /// this host or a fast LAN) this saves the wake-up of a sleeping
+    /// thread, which costs tens of microseconds on a virtual machine. The
+    /// core is offered to other threads between tries. True when bytes
+    /// arrived.
+    pub fn spin_fill(&self, b: &mut Buffers, spin: Duration) -> Result<bool> {
+        if spin.is_zero() {
+            return Ok(false);
+        }
+        let skip = self.spin_skip.load(Ordering::Relaxed);
+        if skip > 0 {
+            self.spin_skip.store(skip - 1, Ordering::Relaxed);
+            return Ok(false);
+        }
+        let start = Instant::now();
+        loop {
+            if let Fill::Data = self.fill(b)? {
+                return Ok(true);
+            }
+            if start.elapsed() >= spin {
+                self.spin_skip.store(SPIN_BACKOFF, Ordering::Relaxed);
+                return Ok(false);
+            }
+            std::thread::yield_now();
         }
     }
 

@@ -8,8 +8,12 @@ use super::conn::{Conn, ConnOpts};
 use super::error::{Error, Result};
 use crossbeam_queue::ArrayQueue;
 use parking_lot::{Condvar, Mutex};
-use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
+
+/// An idle connection given back less than this long ago, in the current
+/// failure epoch, is reused without the stale check.
+const TRUST_IDLE: Duration = Duration::from_millis(1000);
 
 #[derive(Debug, Default)]
 struct State {
@@ -49,8 +53,12 @@ pub struct Pool {
     idle: ArrayQueue<Conn>,
     state: Mutex<State>,
     freed: Condvar,
-    /// The process the pool's connections belong to; a fork changes it.
-    pid: AtomicU32,
+    /// The process generation the pool's connections belong to (fork.rs);
+    /// a fork changes it.
+    gen: AtomicU64,
+    /// Bumped whenever a connection is found broken: every idle connection
+    /// known good in an older epoch is checked before reuse.
+    epoch: AtomicU64,
     counters: Counters,
 }
 
@@ -87,7 +95,8 @@ impl Pool {
             idle: ArrayQueue::new(size),
             state: Mutex::new(State::default()),
             freed: Condvar::new(),
-            pid: AtomicU32::new(std::process::id()),
+            gen: AtomicU64::new(super::fork::generation()),
+            epoch: AtomicU64::new(0),
             counters: Counters::default(),
         }
     }
@@ -104,18 +113,18 @@ impl Pool {
     /// of each idle one (closing a copy does not touch the parent's socket)
     /// and start counting from zero.
     fn after_fork_check(&self) {
-        let me = std::process::id();
-        if self.pid.load(Ordering::Acquire) == me {
+        let me = super::fork::generation();
+        if self.gen.load(Ordering::Acquire) == me {
             return;
         }
         let mut st = self.state.lock();
-        if self.pid.load(Ordering::Acquire) != me {
+        if self.gen.load(Ordering::Acquire) != me {
             while let Some(c) = self.idle.pop() {
                 drop(c);
             }
             st.open = 0;
             st.waiters = 0;
-            self.pid.store(me, Ordering::Release);
+            self.gen.store(me, Ordering::Release);
         }
     }
 
@@ -139,10 +148,23 @@ impl Pool {
         let mut deadline = None;
         let mut waited = false;
         loop {
-            if let Some(c) = self.idle.pop() {
-                if c.is_stale() || c.pid != std::process::id() {
+            if let Some(mut c) = self.idle.pop() {
+                if c.gen != super::fork::generation() {
                     self.discard(c);
                     continue;
+                }
+                // An idle connection whose server closed it (a restart, an
+                // idle timeout) is readable or hung up: one poll(0) tells.
+                // It is only asked of a connection idle for a while or
+                // older than the last failure seen, so a busy pool pays no
+                // syscall for it.
+                let epoch = self.epoch.load(Ordering::Acquire);
+                if c.epoch != epoch || c.idle_since.elapsed() >= TRUST_IDLE {
+                    if c.is_stale() {
+                        self.discard(c);
+                        continue;
+                    }
+                    c.epoch = epoch;
                 }
                 self.counters.reused.fetch_add(1, Ordering::Relaxed);
                 return Ok(self.guard(c));
@@ -152,7 +174,8 @@ impl Pool {
                 st.open += 1;
                 drop(st);
                 return match Conn::connect(&self.opts) {
-                    Ok(c) => {
+                    Ok(mut c) => {
+                        c.epoch = self.epoch.load(Ordering::Acquire);
                         self.counters.created.fetch_add(1, Ordering::Relaxed);
                         Ok(self.guard(c))
                     }
@@ -204,11 +227,15 @@ impl Pool {
         }
     }
 
-    fn give_back(&self, c: Conn) {
+    fn give_back(&self, mut c: Conn) {
         if !c.reusable() {
+            if c.is_broken() {
+                self.epoch.fetch_add(1, Ordering::AcqRel);
+            }
             self.discard(c);
             return;
         }
+        c.idle_since = Instant::now();
         if let Err(c) = self.idle.push(c) {
             // Cannot happen (open <= size), but never leak a count.
             self.discard(c);
@@ -221,7 +248,7 @@ impl Pool {
     }
 
     fn discard(&self, c: Conn) {
-        let ours = c.pid == self.pid.load(Ordering::Acquire);
+        let ours = c.gen == self.gen.load(Ordering::Acquire);
         drop(c);
         self.counters.discarded.fetch_add(1, Ordering::Relaxed);
         let mut st = self.state.lock();

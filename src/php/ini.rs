@@ -3,7 +3,7 @@
 use ext_php_rs::flags::IniEntryPermission;
 use ext_php_rs::zend::{IniEntryDef, IniEntryDefs};
 
-pub static INI_ENTRIES: IniEntryDefs<13> = IniEntryDefs::new([
+pub static INI_ENTRIES: IniEntryDefs<14> = IniEntryDefs::new([
     IniEntryDef::new(c"tagcache.host", c"127.0.0.1", IniEntryPermission::All),
     IniEntryDef::new(c"tagcache.port", c"1984", IniEntryPermission::All),
     IniEntryDef::new(c"tagcache.pool_size", c"8", IniEntryPermission::All),
@@ -24,6 +24,7 @@ pub static INI_ENTRIES: IniEntryDefs<13> = IniEntryDefs::new([
     ),
     IniEntryDef::new(c"tagcache.tcp_keepalive", c"1", IniEntryPermission::All),
     IniEntryDef::new(c"tagcache.fanout_min", c"2000", IniEntryPermission::All),
+    IniEntryDef::new(c"tagcache.busy_poll_us", c"50", IniEntryPermission::All),
     IniEntryDef::end(),
 ]);
 
