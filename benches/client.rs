@@ -11,6 +11,8 @@
 //! - `single`: one GET / one PUT round trip through `Client::call`;
 //! - `pipeline`: 10 / 100 / 1000 GETs in one `Client::batch` (one connection);
 //! - `fanout`: 10,000 GETs in one batch split over 1 / 2 / 4 / 8 connections;
+//! - `fanout_min`: 250 to 4000 GETs over 1 / 2 / 4 connections, to place the
+//!   default `fanout_min` where splitting starts to pay;
 //! - `pool`: `Pool::checkout` + drop, uncontended and with 2 and 8 threads
 //!   (pool of 8, so nobody waits: this is the cost of the queue, the lock and
 //!   the checks a checkout makes).
@@ -176,6 +178,27 @@ fn bench_fanout(c: &mut Criterion) {
     g.finish();
 }
 
+/// Where splitting starts to pay: batches of 250..4000 GETs on 1, 2 and 4
+/// connections. The default `fanout_min` is taken from this group.
+fn bench_fanout_min(c: &mut Criterion) {
+    let port = server_port();
+    let mut g = c.benchmark_group("fanout_min");
+    for n in [250usize, 500, 1000, 2000, 4000, 8000, 16000] {
+        let batch = get_batch(n);
+        g.throughput(Throughput::Elements(n as u64));
+        for lanes in [1usize, 2, 4] {
+            let client = Client::new(options(port, lanes, n.div_ceil(lanes)));
+            check_gets(&client.batch(&batch).expect("batch"), n);
+            g.bench_with_input(
+                BenchmarkId::new(format!("get{n}_conns"), lanes),
+                &batch,
+                |b, batch| b.iter(|| black_box(client.batch(batch).expect("batch"))),
+            );
+        }
+    }
+    g.finish();
+}
+
 fn bench_pool(c: &mut Criterion) {
     let port = server_port();
     let addr = format!("127.0.0.1:{port}");
@@ -235,6 +258,6 @@ fn contended(pool: &Arc<Pool>, threads: usize, iters: u64) -> Duration {
 criterion_group! {
     name = benches;
     config = config();
-    targets = bench_single, bench_pipeline, bench_fanout, bench_pool
+    targets = bench_single, bench_pipeline, bench_fanout, bench_fanout_min, bench_pool
 }
 criterion_main!(benches);

@@ -70,7 +70,7 @@ pub struct Options {
 }
 
 pub const DEFAULT_MAX_VALUE_BYTES: usize = 64 * 1024 * 1024;
-pub const DEFAULT_FANOUT_MIN: usize = 2000;
+pub const DEFAULT_FANOUT_MIN: usize = 10_000;
 pub const DEFAULT_BUSY_POLL_US: u64 = 50;
 
 impl Default for Options {

@@ -23,7 +23,7 @@ pub static INI_ENTRIES: IniEntryDefs<14> = IniEntryDefs::new([
         IniEntryPermission::All,
     ),
     IniEntryDef::new(c"tagcache.tcp_keepalive", c"1", IniEntryPermission::All),
-    IniEntryDef::new(c"tagcache.fanout_min", c"2000", IniEntryPermission::All),
+    IniEntryDef::new(c"tagcache.fanout_min", c"10000", IniEntryPermission::All),
     IniEntryDef::new(c"tagcache.busy_poll_us", c"50", IniEntryPermission::All),
     IniEntryDef::end(),
 ]);
