@@ -98,9 +98,43 @@ fn parse_list_request<'a>(
     }
 }
 
+/// `line.splitn(n, '\t')` by memchr over the bytes: TAB is ASCII, so each
+/// cut falls on a char boundary. (The generic splitter was a fifth of the
+/// server's instructions per GET.)
+struct Fields<'a> {
+    rest: Option<&'a str>,
+    left: usize,
+}
+
+impl<'a> Iterator for Fields<'a> {
+    type Item = &'a str;
+
+    fn next(&mut self) -> Option<&'a str> {
+        let rest = self.rest?;
+        if self.left <= 1 {
+            self.rest = None;
+            return Some(rest);
+        }
+        self.left -= 1;
+        match memchr::memchr(b'\t', rest.as_bytes()) {
+            Some(i) => {
+                self.rest = Some(&rest[i + 1..]);
+                Some(&rest[..i])
+            }
+            None => {
+                self.rest = None;
+                Some(rest)
+            }
+        }
+    }
+}
+
 /// Parses one request line (without its line ending; not empty).
 pub fn parse(line: &str) -> Request<'_> {
-    let mut fields = line.splitn(5, '\t');
+    let mut fields = Fields {
+        rest: Some(line),
+        left: 5,
+    };
     let verb = fields.next().unwrap_or("");
     let arg = fields.next();
     let is = |name: &str| verb.eq_ignore_ascii_case(name);
