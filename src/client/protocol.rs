@@ -26,10 +26,19 @@ pub fn validate_key(key: &str) -> Result<()> {
 /// empty, no TAB, CR, LF or comma. (A false answer means "check it with
 /// `validate_key`", not "invalid": non-ASCII UTF-8 keys are fine.)
 pub fn plain_key(k: &[u8]) -> bool {
-    !k.is_empty()
-        && k.iter()
-            .all(|&c| c < 0x80 && !matches!(c, b'\t' | b'\r' | b'\n' | b','))
+    !k.is_empty() && k.iter().all(|&c| KEY_PLAIN[c as usize])
 }
+
+/// The bytes `plain_key` accepts: ASCII but TAB, CR, LF and comma.
+static KEY_PLAIN: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut c = 0;
+    while c < 0x80 {
+        t[c] = !matches!(c as u8, b'\t' | b'\r' | b'\n' | b',');
+        c += 1;
+    }
+    t
+};
 
 /// Rejects a tag the protocol cannot carry: empty, `-` (means "no tags"),
 /// holding TAB, CR, LF or a comma, or starting or ending with white space
@@ -436,6 +445,22 @@ pub fn printable(line: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn plain_key_never_passes_a_key_validate_key_rejects() {
+        for c in 0u8..=255 {
+            let k = [b'a', c, b'b'];
+            let valid = std::str::from_utf8(&k).is_ok_and(|s| validate_key(s).is_ok());
+            assert_eq!(plain_key(&k), c < 0x80 && valid, "byte {c:#04x}");
+        }
+        assert!(!plain_key(b""));
+        assert!(plain_key(b"user:42 name-x_y.z"));
+        assert!(
+            !plain_key("caf\u{e9}".as_bytes()),
+            "non-ASCII goes the slow way"
+        );
+        assert!(validate_key("caf\u{e9}").is_ok());
+    }
 
     fn enc(c: Command) -> String {
         let mut v = Vec::new();
