@@ -230,7 +230,7 @@ fn php_scalar(p: &[u8]) -> Option<WireValue<'static>> {
         let colon = memchr::memchr(b':', rest)?;
         let len: usize = std::str::from_utf8(&rest[..colon]).ok()?.parse().ok()?;
         let body = rest.get(colon + 1..)?;
-        if body.len() != len + 3 || body[0] != b'"' || &body[len + 1..] != b"\";" {
+        if body.len().checked_sub(3) != Some(len) || body[0] != b'"' || &body[len + 1..] != b"\";" {
             return None;
         }
         return Some(WireValue::Str(Cow::Owned(body[1..len + 1].to_vec())));
@@ -407,6 +407,17 @@ mod tests {
         );
         assert_eq!(php_scalar(b"s:4:\"a\"b\";"), None);
         assert_eq!(php_scalar(b"s:99999999999999999999:\"\";"), None);
+        // Lengths near usize::MAX must not wrap around (a stored value of
+        // this shape made every reader panic).
+        for k in 0..4usize {
+            for body in ["\";", "\"\";", "\"x\";", ""] {
+                let p = format!("s:{}:{body}", usize::MAX - k);
+                assert_eq!(php_scalar(p.as_bytes()), None, "{p}");
+                let mut wire = Vec::new();
+                encode_serialized(&mut wire, Serializer::Php, p.as_bytes());
+                assert!(matches!(decode(&wire), Ok(WireValue::Serialized(..))));
+            }
+        }
         assert_eq!(php_scalar(b"a:0:{}"), None);
     }
 }
