@@ -538,7 +538,7 @@ fn pool_exhaustion_waits_then_fails_clearly() {
     let g = pool
         .checkout(Duration::from_secs(1))
         .expect("first checkout");
-    assert!(pool.try_checkout().expect("try_checkout").is_none());
+    assert!(pool.try_checkout(false).expect("try_checkout").is_none());
 
     let t0 = Instant::now();
     let e = match pool.checkout(Duration::from_millis(300)) {
@@ -798,6 +798,66 @@ fn server_restart_stale_connections_are_replaced() {
 
 // ---------------------------------------------------------------------------
 // 5. No file descriptor leak.
+
+/// Connections used a moment ago skip the stale poll, but a request that
+/// cannot be resent (INCR, ADD, anything with retry 0) still checks first:
+/// right after a restart, with every idle connection dead and recently
+/// used, none of them may fail.
+#[test]
+fn requests_that_cannot_be_resent_survive_a_restart_on_warm_connections() {
+    let _g = shared();
+    let port = free_port();
+    let mut srv = Server::start_on(port);
+    const N: usize = 3;
+    for retry in [1u32, 0] {
+        let c = Client::new(Options {
+            timeout_ms: 1000,
+            connect_timeout_ms: 500,
+            retry,
+            ..opts(port, N)
+        });
+        // N connections, all given back just now.
+        let start = Barrier::new(N);
+        thread::scope(|sc| {
+            let start = &start;
+            let c = &c;
+            for t in 0..N {
+                sc.spawn(move || {
+                    start.wait();
+                    for i in 0..50 {
+                        put(c, &format!("warm{t}-{i}"), "v").expect("warm-up PUT");
+                    }
+                });
+            }
+        });
+        let open = c.pool_stats().open;
+        assert!(
+            open >= 2,
+            "retry {retry}: warm-up opened {open} connections"
+        );
+
+        srv.kill();
+        srv = Server::start_on(port);
+        wait_listening(port);
+
+        let key = format!("ctr-after-restart-{retry}");
+        assert_eq!(incr(&c, &key).expect("INCR right after a restart"), 1);
+        let added = c
+            .command(&Command::Add {
+                key: format!("add-after-restart-{retry}"),
+                value: b"x".to_vec(),
+                tags: vec![],
+                ttl: None,
+            })
+            .expect("ADD right after a restart");
+        assert_eq!(added, Reply::Added(true));
+        if retry == 0 {
+            put(&c, "put-after-restart", "v").expect("PUT with retry 0 after a restart");
+        }
+        assert_eq!(incr(&c, &key).unwrap(), 2);
+        assert_idle_accounting(&c);
+    }
+}
 
 #[test]
 fn no_fd_leak_over_many_checkouts_and_discards() {

@@ -33,6 +33,15 @@ impl Batch {
         }
     }
 
+    /// Drops bytes after the last whole request (left by an encoder that
+    /// panicked), so the next request starts where it should.
+    fn drop_partial(&mut self) {
+        let end = self.start_of(self.len());
+        if self.buf.len() > end {
+            self.buf.truncate(end);
+        }
+    }
+
     /// Makes room for `requests` more requests of `bytes` in all.
     pub fn reserve(&mut self, requests: usize, bytes: usize) {
         self.buf.reserve(bytes);
@@ -42,6 +51,7 @@ impl Batch {
 
     /// Adds one request; `encode` appends its line, `\n` included.
     pub fn push(&mut self, kind: Kind, encode: impl FnOnce(&mut Vec<u8>)) {
+        self.drop_partial();
         encode(&mut self.buf);
         self.ends.push(self.buf.len());
         self.kinds.push(kind);
@@ -54,6 +64,7 @@ impl Batch {
         kind: Kind,
         encode: impl FnOnce(&mut Vec<u8>) -> std::result::Result<(), E>,
     ) -> std::result::Result<(), E> {
+        self.drop_partial();
         let mark = self.buf.len();
         if let Err(e) = encode(&mut self.buf) {
             self.buf.truncate(mark);
@@ -72,9 +83,11 @@ impl Batch {
         }
     }
 
-    /// The encoded requests, back to back.
+    /// The encoded requests, back to back. Only whole requests: bytes an
+    /// encoder left behind without finishing its request (a panic in the
+    /// middle of one) are never sent.
     pub fn bytes(&self) -> &[u8] {
-        &self.buf
+        &self.buf[..self.start_of(self.len())]
     }
 
     pub fn kinds(&self) -> &[Kind] {
@@ -306,13 +319,15 @@ fn split(batch: &Batch, k: usize) -> Option<Vec<Vec<usize>>> {
 }
 
 /// Runs the batch over up to `lanes_max` connections of `pool`; the
-/// replies land in `out` (reset first).
+/// replies land in `out` (reset first). `verify`: the batch cannot be resent,
+/// so idle connections are checked for being stale before use.
 pub(crate) fn run(
     pool: &Pool,
     batch: &Batch,
     timeout: Duration,
     spin: Duration,
     lanes_max: usize,
+    verify: bool,
     out: &mut Replies,
 ) -> std::result::Result<(), Failure> {
     let n = batch.len();
@@ -324,13 +339,18 @@ pub(crate) fn run(
         err,
         resendable: false,
     };
-    let mut conns = vec![pool.checkout(timeout).map_err(fail)?];
+    let first = if verify {
+        pool.checkout_verified(timeout)
+    } else {
+        pool.checkout(timeout)
+    };
+    let mut conns = vec![first.map_err(fail)?];
     let parts = split(batch, lanes_max.min(n));
     let want = parts.as_ref().map_or(1, Vec::len);
     // Extra connections are a bonus: when one cannot be had (none free, or
     // connecting fails) the batch runs on those in hand.
     while conns.len() < want {
-        match pool.try_checkout() {
+        match pool.try_checkout(verify) {
             Ok(Some(g)) => conns.push(g),
             _ => break,
         }
@@ -368,7 +388,7 @@ pub(crate) fn run(
                     conn,
                     count: n,
                     indices: None,
-                    bytes: std::borrow::Cow::Borrowed(&batch.buf[..]),
+                    bytes: std::borrow::Cow::Borrowed(batch.bytes()),
                     sent: 0,
                     received: 0,
                     got_bytes: false,

@@ -54,7 +54,9 @@ impl Client {
         let pool = registry::persistent_pool(&opts, make).unwrap_or_else(|| Arc::new(make()));
         Client(Arc::new(Handle {
             timeout: Duration::from_millis(opts.timeout_ms),
-            spin: Duration::from_micros(opts.busy_poll_us),
+            // A busy-poll never outlasts the timeout.
+            spin: Duration::from_micros(opts.busy_poll_us)
+                .min(Duration::from_millis(opts.timeout_ms)),
             opts,
             pool,
             in_flight: AtomicUsize::new(0),
@@ -88,7 +90,11 @@ impl Client {
         let h = &*self.0;
         let mut tries_left = if kind.idempotent() { h.opts.retry } else { 0 };
         loop {
-            let conn = h.pool.checkout(h.timeout)?;
+            let conn = if tries_left == 0 {
+                h.pool.checkout_verified(h.timeout)?
+            } else {
+                h.pool.checkout(h.timeout)?
+            };
             match batch::single(&conn, kind, encode, h.timeout, h.spin, out) {
                 Ok(()) => return Ok(()),
                 Err(f) if f.resendable && tries_left > 0 => tries_left -= 1,
@@ -125,7 +131,7 @@ impl Client {
         let mut tries_left = if b.idempotent() { h.opts.retry } else { 0 };
         loop {
             h.in_flight.fetch_add(lanes, Ordering::Relaxed);
-            let r = batch::run(&h.pool, b, h.timeout, h.spin, lanes, out);
+            let r = batch::run(&h.pool, b, h.timeout, h.spin, lanes, tries_left == 0, out);
             h.in_flight.fetch_sub(lanes, Ordering::Relaxed);
             match r {
                 Ok(()) => return Ok(()),

@@ -130,20 +130,29 @@ impl Pool {
 
     /// A connection, waiting until `deadline` when all are busy.
     pub fn checkout(&self, timeout: Duration) -> Result<Guard<'_>> {
-        self.checkout_inner(Some(timeout))
+        self.checkout_inner(Some(timeout), false)
+    }
+
+    /// As `checkout`, and an idle connection is always checked for being
+    /// stale first (one poll(0)): for a request that cannot be resent if
+    /// the connection turns out dead (ADD, INCR, DECR, or any request when
+    /// `retry` is 0), so a server restart never fails it needlessly.
+    pub fn checkout_verified(&self, timeout: Duration) -> Result<Guard<'_>> {
+        self.checkout_inner(Some(timeout), true)
     }
 
     /// A connection only if one is idle or may be made now (fan-out takes
     /// extra connections this way, so two fan-outs cannot deadlock).
-    pub fn try_checkout(&self) -> Result<Option<Guard<'_>>> {
-        match self.checkout_inner(None) {
+    /// `verify` as for `checkout_verified`.
+    pub fn try_checkout(&self, verify: bool) -> Result<Option<Guard<'_>>> {
+        match self.checkout_inner(None, verify) {
             Ok(g) => Ok(Some(g)),
             Err(Error::PoolExhausted { .. }) => Ok(None),
             Err(e) => Err(e),
         }
     }
 
-    fn checkout_inner(&self, timeout: Option<Duration>) -> Result<Guard<'_>> {
+    fn checkout_inner(&self, timeout: Option<Duration>, verify: bool) -> Result<Guard<'_>> {
         self.after_fork_check();
         let mut deadline = None;
         let mut waited = false;
@@ -155,12 +164,16 @@ impl Pool {
                 }
                 // An idle connection whose server closed it (a restart, an
                 // idle timeout) is readable or hung up: one poll(0) tells.
-                // It is only asked of a connection idle for a while or
-                // older than the last failure seen, so a busy pool pays no
-                // syscall for it.
+                // It is asked of a connection idle for a while, older than
+                // the last failure seen, or about to carry a request that
+                // cannot be resent; so a busy pool of resendable requests
+                // pays no syscall for it (a dead one is then found by the
+                // request itself, which is resent on a fresh connection).
                 let epoch = self.epoch.load(Ordering::Acquire);
-                if c.epoch != epoch || c.idle_since.elapsed() >= TRUST_IDLE {
+                if verify || c.epoch != epoch || c.idle_since.elapsed() >= TRUST_IDLE {
                     if c.is_stale() {
+                        // Its siblings were likely closed by the same cause.
+                        self.epoch.fetch_add(1, Ordering::AcqRel);
                         self.discard(c);
                         continue;
                     }
