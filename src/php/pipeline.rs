@@ -1,6 +1,7 @@
 //! `TagCachePipeline`: calls queued on one batch, sent together by
 //! `execute()`. Arguments are checked when a call is queued.
 
+use super::exceptions::tagcache_error;
 use super::plan::{Ctx, Plan};
 use crate::client::config::{AllowedClasses, Serializer};
 use crate::client::Client;
@@ -22,6 +23,9 @@ pub struct TagCachePipeline {
     serializer: Serializer,
     allowed: AllowedClasses,
     plan: Plan,
+    /// A call is running (it may run user code: serializers); the same
+    /// pipeline used from inside it throws instead of touching the plan.
+    busy: bool,
 }
 
 impl TagCachePipeline {
@@ -31,16 +35,34 @@ impl TagCachePipeline {
             serializer,
             allowed,
             plan: Plan::new(),
+            busy: false,
         }
     }
 }
 
+fn busy_error() -> PhpException {
+    tagcache_error(
+        "this TagCachePipeline is in the middle of a call (a serializer callback cannot use it)",
+    )
+}
+
+/// Queues one call. The plan is taken out while `f` runs, since encoding a
+/// value may run user code (__serialize, __sleep) that could reach this
+/// same pipeline: such a call throws, and cannot see a half-written line.
 fn queue<'a>(
     this: This<'a>,
     f: impl FnOnce(&mut Plan, Serializer) -> PResult<()>,
 ) -> PResult<This<'a>> {
+    if this.busy {
+        return Err(busy_error());
+    }
     let ser = this.serializer;
-    f(&mut this.plan, ser)?;
+    let mut plan = std::mem::take(&mut this.plan);
+    this.busy = true;
+    let r = f(&mut plan, ser);
+    this.busy = false;
+    this.plan = plan;
+    r?;
     Ok(this)
 }
 
@@ -190,6 +212,9 @@ impl TagCachePipeline {
     /// Sends every queued call; one result per call, in order. The queue is
     /// empty afterwards, whatever happened.
     pub fn execute(&mut self) -> PResult<Vec<Zval>> {
+        if self.busy {
+            return Err(busy_error());
+        }
         let plan = std::mem::take(&mut self.plan);
         let ctx = Ctx {
             allowed: &self.allowed,

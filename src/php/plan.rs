@@ -204,7 +204,8 @@ impl Plan {
             self.batch.truncate(mark);
             return Err(e);
         }
-        self.calls.push((Shape::Stored, self.batch.len() - mark));
+        self.calls
+            .push((Shape::Stored, self.batch.len().saturating_sub(mark)));
         Ok(())
     }
 
@@ -234,7 +235,7 @@ impl Plan {
             self.batch.truncate(mark);
             return Err(e);
         }
-        Ok(self.batch.len() - mark)
+        Ok(self.batch.len().saturating_sub(mark))
     }
 
     pub fn get_many(&mut self, keys: &ZendHashTable) -> PResult<()> {
