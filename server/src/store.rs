@@ -252,14 +252,24 @@ impl Store {
     /// so a caller can copy the value straight into its output.
     pub fn get_with<R>(&self, key: &str, f: impl FnOnce(Option<&str>) -> R) -> R {
         let now = Instant::now();
-        let mut inner = self.inner.lock();
-        let found = inner.live(key, now).is_some();
-        if found {
-            inner.stats.hits += 1;
-        } else {
-            inner.stats.misses += 1;
+        let mut guard = self.inner.lock();
+        let inner = &mut *guard;
+        // One hash lookup on a hit (this is the hot path of every GET).
+        match inner.entries.get(key) {
+            Some(e) if !e.is_expired(now) => {
+                inner.stats.hits += 1;
+                f(Some(e.value.as_str()))
+            }
+            Some(_) => {
+                inner.remove(key, now);
+                inner.stats.misses += 1;
+                f(None)
+            }
+            None => {
+                inner.stats.misses += 1;
+                f(None)
+            }
         }
-        f(inner.entries.get(key).map(|e| e.value.as_str()))
     }
 
     /// GET, returning an owned copy of the value.
