@@ -146,11 +146,35 @@ impl Inner {
 
     /// Stores a new entry in place of whatever was under `key`.
     fn insert(&mut self, key: &str, entry: Entry) {
-        if let Some(old) = self.entries.remove(key) {
-            self.unlink(key, &old.tags);
-        }
         self.link(key, &entry.tags);
+        // Replacing an entry reuses its slot and key (one lookup, no key
+        // allocation): the common case of a cache being refreshed.
+        if let Some(slot) = self.entries.get_mut(key) {
+            let old = std::mem::replace(slot, entry);
+            self.unlink_stale(key, &old.tags);
+            return;
+        }
         self.entries.insert(key.to_owned(), entry);
+    }
+
+    /// After `key` was re-linked to its new tags: removes it from the index
+    /// of each old tag it no longer carries.
+    fn unlink_stale(&mut self, key: &str, old_tags: &[String]) {
+        for tag in old_tags {
+            let still = self
+                .entries
+                .get(key)
+                .is_some_and(|e| e.tags.iter().any(|t| t == tag));
+            if still {
+                continue;
+            }
+            if let Some(keys) = self.index.get_mut(tag) {
+                keys.remove(key);
+                if keys.is_empty() {
+                    self.index.remove(tag);
+                }
+            }
+        }
     }
 
     /// Removes every key in `keys`; returns how many were live.
