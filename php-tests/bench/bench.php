@@ -7,11 +7,13 @@
  *
  *   CARGO_TARGET_DIR=/work/target-bench cargo build --release --workspace
  *   php -d extension=/work/target-bench/release/libtagcache.so \
- *       php-tests/bench/bench.php [--n=20000] [--batch=100] [--procs=4] \
+ *       php-tests/bench/bench.php [--n=20000] [--batch=100] [--calls=1000] [--procs=4] \
  *       [--port=PORT] [--redis-port=PORT] [--server-bin=PATH] [--rows=put,get] [--repeat=3]
  *
  * --n           operations per row and per process (default 20000)
  * --batch       keys per getMany/putMany call (default 100)
+ * --calls       getMany/putMany calls per row and per process (default
+ *               1000: each process moves calls x batch keys)
  * --procs       processes of the parallel rows (default 4; 0 or 1 skips them)
  * --port        a running TagCache server; without it, tagcache-server
  *               --port 0 is started here and stopped at the end. It is
@@ -27,7 +29,7 @@
  *               either, the phpredis column reads "-".
  *
  * Rows: put, get, mixed (1 put : 2 gets), getMany and putMany of --batch
- * keys x (n / batch) calls, then the same rows in --procs forked processes,
+ * keys x --calls calls, then the same rows in --procs forked processes,
  * each with its own connection, started together; their ops/s is all the
  * processes' operations over the wall time from the start signal to the
  * last one done.
@@ -48,7 +50,7 @@ function fail(string $msg): never
 
 function parse_args(array $argv): array
 {
-    $o = ['n' => 20000, 'batch' => 100, 'procs' => 4, 'port' => null,
+    $o = ['n' => 20000, 'batch' => 100, 'calls' => 1000, 'procs' => 4, 'port' => null,
           'redis-port' => null, 'server-bin' => null, 'rows' => implode(',', ROWS), 'repeat' => 3];
     $args = array_slice($argv, 1);
     for ($i = 0; $i < count($args); $i++) {
@@ -78,8 +80,8 @@ function parse_args(array $argv): array
         }
         $o[$name] = (int) $val;
     }
-    if ($o['n'] < 1 || $o['batch'] < 1 || $o['repeat'] < 1) {
-        fail('--n, --batch and --repeat must be at least 1');
+    if ($o['n'] < 1 || $o['batch'] < 1 || $o['calls'] < 1 || $o['repeat'] < 1) {
+        fail('--n, --batch, --calls and --repeat must be at least 1');
     }
     $o['rows'] = array_values(array_filter(explode(',', $o['rows']), 'strlen'));
     foreach ($o['rows'] as $r) {
@@ -87,10 +89,13 @@ function parse_args(array $argv): array
             fail("unknown row '$r' in --rows (rows: " . implode(',', ROWS) . ')');
         }
     }
-    if ($o['batch'] > $o['n']) {
-        $o['batch'] = $o['n'];
-    }
     return $o;
+}
+
+/** Keys a row touches per process: n, or calls x batch for the batch rows. */
+function row_keys(string $row, array $o): int
+{
+    return ($row === 'getMany' || $row === 'putMany') ? $o['calls'] * $o['batch'] : $o['n'];
 }
 
 /* ---------------------------------------------------------------- servers */
@@ -365,8 +370,8 @@ function measure_single(string $name, array $be, string $row, array $o): float
 {
     $c = $be['connect']();
     $prefix = "bench:$row:" . getmypid();
-    populate($be, $c, $prefix, $o['n']);
-    $work = prepare_row($row, $be, $prefix, $o['n'], $o['batch']);
+    populate($be, $c, $prefix, row_keys($row, $o));
+    $work = prepare_row($row, $be, $prefix, row_keys($row, $o), $o['batch']);
     $t0 = hrtime(true);
     $ops = run_row($name, $row, $be, $c, $work, $o['batch']);
     $dt = (hrtime(true) - $t0) / 1e9;
@@ -400,8 +405,8 @@ function measure_parallel(string $name, array $be, string $row, array $o): float
             $sock = $pair[1];
             $c = $be['connect']();
             $prefix = "bench:$row:p$p:" . getmypid();
-            populate($be, $c, $prefix, $o['n']);
-            $work = prepare_row($row, $be, $prefix, $o['n'], $o['batch']);
+            populate($be, $c, $prefix, row_keys($row, $o));
+            $work = prepare_row($row, $be, $prefix, row_keys($row, $o), $o['batch']);
             fwrite($sock, "ready\n");
             if (fgets($sock) !== "go\n") {
                 exit(1);
@@ -477,10 +482,10 @@ if (!extension_loaded('redis')) {
 }
 
 $bes = backends($o);
-printf("# tagcache %s (port %d), phpredis %s (%s), n=%d batch=%d procs=%d, best of %d, PHP %s\n",
+printf("# tagcache %s (port %d), phpredis %s (%s), n=%d batch=%d calls=%d procs=%d, best of %d, PHP %s\n",
     phpversion('tagcache') ?: '?', $o['tc_port'],
     phpversion('redis') ?: '-', $o['redis_port'] === null ? 'skipped' : "port {$o['redis_port']}",
-    $o['n'], $o['batch'], $o['procs'], $o['repeat'], PHP_VERSION);
+    $o['n'], $o['batch'], $o['calls'], $o['procs'], $o['repeat'], PHP_VERSION);
 
 $plan = [];
 foreach ($o['rows'] as $row) {
