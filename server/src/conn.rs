@@ -6,7 +6,7 @@
 //! one per reply). A line longer than the limit is never buffered past the
 //! limit: it is answered with `ERR line_too_long` and the connection closed.
 
-use crate::protocol::respond;
+use crate::protocol::{respond, respond_all};
 use crate::store::Store;
 use std::io::{self, Read, Write};
 use std::net::{Shutdown, TcpStream};
@@ -18,6 +18,8 @@ use std::time::{Duration, Instant};
 const INITIAL_BUF: usize = 16 * 1024;
 /// Buffers grown past this (by a big value) are shrunk back once idle.
 const KEEP_BUF: usize = 1024 * 1024;
+/// Requests answered together at most (see `respond_all`).
+const GROUP: usize = 128;
 /// Replies are written early once this much is pending within one batch.
 const FLUSH_AT: usize = 1024 * 1024;
 /// After `ERR line_too_long`, how long and how much to read (and discard)
@@ -181,19 +183,42 @@ pub(crate) fn run<S: Read + Write>(
     let mut buf = vec![0u8; INITIAL_BUF.min(cap)];
     let (mut start, mut scanned, mut filled) = (0, 0, 0);
     let mut out: Vec<u8> = Vec::with_capacity(INITIAL_BUF);
+    // The complete lines found in one pass, answered together (up to GROUP
+    // at a time, so one connection never holds the store for long).
+    let mut lines: Vec<(usize, usize)> = Vec::with_capacity(GROUP);
     loop {
-        while let Some(i) = memchr::memchr(b'\n', &buf[scanned..filled]) {
-            let end = scanned + i;
-            if end - start > max_line {
-                return too_long(stream, out);
+        let mut too_long_line = false;
+        loop {
+            let found = memchr::memchr(b'\n', &buf[scanned..filled]);
+            if let Some(i) = found {
+                let end = scanned + i;
+                if end - start > max_line {
+                    too_long_line = true;
+                } else {
+                    lines.push((start, end));
+                    start = end + 1;
+                    scanned = start;
+                }
             }
-            respond(store, &buf[start..end], &mut out);
-            start = end + 1;
-            scanned = start;
-            if out.len() >= FLUSH_AT {
-                stream.write_all(&out)?;
-                out.clear();
+            if !lines.is_empty() && (found.is_none() || too_long_line || lines.len() == GROUP) {
+                if let [(a, b)] = lines[..] {
+                    respond(store, &buf[a..b], &mut out);
+                } else {
+                    let group: Vec<&[u8]> = lines.iter().map(|&(a, b)| &buf[a..b]).collect();
+                    respond_all(store, &group, &mut out);
+                }
+                lines.clear();
+                if out.len() >= FLUSH_AT {
+                    stream.write_all(&out)?;
+                    out.clear();
+                }
             }
+            if found.is_none() || too_long_line {
+                break;
+            }
+        }
+        if too_long_line {
+            return too_long(stream, out);
         }
         scanned = filled;
         if filled - start > max_line {
@@ -300,6 +325,40 @@ mod tests {
         let out = mock.output();
         assert_eq!(out.lines().count(), 200);
         assert!(out.ends_with("OK\nVALUE\tv99\n"));
+    }
+
+    /// Runs of GETs longer than a group, split by writes, in any chunking:
+    /// every reply in request order.
+    #[test]
+    fn long_get_runs_answer_in_order() {
+        let mut input = String::new();
+        let mut want = String::new();
+        for i in 0..300 {
+            input += &format!("PUT\tk{i}\t-\t-\tv{i}\n");
+            want += "OK\n";
+        }
+        let (mut hits, mut misses) = (1, 1); // the two GETs after the DEL
+        for i in 0..300 {
+            let k = (i * 7) % 310;
+            input += &format!("GET\tk{k}\n");
+            if k < 300 {
+                want += &format!("VALUE\tv{k}\n");
+                hits += 1;
+            } else {
+                want += "NF\n";
+                misses += 1;
+            }
+        }
+        input += "DEL\tk5\nGET\tk5\nGET\tk6\n";
+        want += "DEL ok\nNF\nVALUE\tv6\n";
+        for chunk in [usize::MAX, 4096, 7] {
+            let mut mock = Mock::new(input.as_bytes(), chunk);
+            let store = Store::new();
+            run(&mut mock, &store, 1 << 20).unwrap();
+            assert_eq!(mock.output(), want, "chunk {chunk}");
+            let s = store.stats();
+            assert_eq!((s.hits, s.misses), (hits, misses), "chunk {chunk}");
+        }
     }
 
     #[test]

@@ -215,6 +215,34 @@ impl Store {
         inner.stats.puts += 1;
     }
 
+    /// A run of PUTs under one lock, as `put` one by one. The keys are
+    /// looked up first in a tight loop whose iterations are independent (so
+    /// their cache misses overlap); the inserts then find them in cache.
+    pub fn put_many(&self, items: &[(&str, &str, Option<Duration>, &[&str])]) {
+        let now = Instant::now();
+        let entries: Vec<Entry> = items
+            .iter()
+            .map(|(_, value, ttl, tags)| {
+                Entry::new((*value).to_owned(), distinct_tags(tags), *ttl, now)
+            })
+            .collect();
+        let mut guard = self.inner.lock();
+        let inner = &mut *guard;
+        if items.len() > 1 {
+            let mut touched = 0usize;
+            for (key, ..) in items {
+                if let Some(e) = inner.entries.get(*key) {
+                    touched = touched.wrapping_add(e.tags.len());
+                }
+            }
+            std::hint::black_box(touched);
+        }
+        for ((key, ..), entry) in items.iter().zip(entries) {
+            inner.insert(key, entry);
+            inner.stats.puts += 1;
+        }
+    }
+
     /// ADD: stores the entry only if no live entry holds `key`.
     /// Returns whether it was added.
     pub fn add(&self, key: &str, value: &str, ttl: Option<Duration>, tags: &[&str]) -> bool {
@@ -292,6 +320,46 @@ impl Store {
             None => {
                 inner.stats.misses += 1;
                 f(None)
+            }
+        }
+    }
+
+    /// A run of GETs under one lock: `f(i, value)` for each key in order,
+    /// counted and expired exactly as `get_with` one by one. The keys are
+    /// first looked up in a tight loop that does nothing with the result:
+    /// its iterations are independent, so the CPU overlaps their cache
+    /// misses, and the real pass then finds every line in cache. On a big
+    /// store (keys not in cache) that is several times faster per GET.
+    pub fn get_many_with(&self, keys: &[&str], mut f: impl FnMut(usize, Option<&str>)) {
+        let now = Instant::now();
+        let mut guard = self.inner.lock();
+        let inner = &mut *guard;
+        if keys.len() > 1 {
+            let mut touched = 0usize;
+            for k in keys {
+                if let Some(e) = inner.entries.get(*k) {
+                    touched = touched.wrapping_add(usize::from(
+                        e.value.as_bytes().first().copied().unwrap_or(0),
+                    ));
+                }
+            }
+            std::hint::black_box(touched);
+        }
+        for (i, k) in keys.iter().enumerate() {
+            match inner.entries.get(*k) {
+                Some(e) if !e.is_expired(now) => {
+                    inner.stats.hits += 1;
+                    f(i, Some(e.value.as_str()));
+                }
+                Some(_) => {
+                    inner.remove(k, now);
+                    inner.stats.misses += 1;
+                    f(i, None);
+                }
+                None => {
+                    inner.stats.misses += 1;
+                    f(i, None);
+                }
             }
         }
     }
