@@ -20,7 +20,7 @@ use std::time::{Duration, Instant};
 const KEEP_BYTES: usize = 8 << 20;
 
 type BatchBufs = (Vec<u8>, Vec<usize>, Vec<Kind>);
-type ReplyBufs = (Vec<u8>, Vec<Slot>);
+type ReplyBufs = (Vec<u8>, Vec<Cell>);
 
 thread_local! {
     static SPARE_BATCH: std::cell::Cell<Option<BatchBufs>> = const { std::cell::Cell::new(None) };
@@ -184,34 +184,52 @@ impl Batch {
 #[derive(Debug)]
 pub struct Replies {
     arena: Vec<u8>,
-    slots: Vec<Slot>,
+    cells: Vec<Cell>,
+    /// The rare replies that are neither a GET value, a miss nor `OK`
+    /// (counts, key lists, errors...), out of line so a cell stays small:
+    /// a batch of a million GETs holds a million cells.
+    others: Vec<Option<Result<Reply>>>,
+}
+
+/// One request's reply as stored: 24 bytes.
+#[derive(Debug, Clone, Copy)]
+enum Cell {
+    Pending,
+    Value(usize, usize),
+    Miss,
+    Stored,
+    Other(usize),
 }
 
 impl Default for Replies {
     fn default() -> Replies {
         let spare = SPARE_REPLIES.try_with(|s| s.take()).ok().flatten();
-        let (arena, slots) = spare.unwrap_or_default();
-        Replies { arena, slots }
+        let (arena, cells) = spare.unwrap_or_default();
+        Replies {
+            arena,
+            cells,
+            others: Vec::new(),
+        }
     }
 }
 
 impl Drop for Replies {
     fn drop(&mut self) {
-        let size = self.arena.capacity() + self.slots.capacity() * std::mem::size_of::<Slot>();
+        let size = self.arena.capacity() + self.cells.capacity() * std::mem::size_of::<Cell>();
         if size == 0 || size > KEEP_BYTES {
             return;
         }
         self.arena.clear();
-        self.slots.clear();
+        self.cells.clear();
         let bufs = (
             std::mem::take(&mut self.arena),
-            std::mem::take(&mut self.slots),
+            std::mem::take(&mut self.cells),
         );
         let _ = SPARE_REPLIES.try_with(|s| s.set(Some(bufs)));
     }
 }
 
-/// The reply to one request.
+/// The reply to one request, as taken out of `Replies`.
 #[derive(Debug)]
 pub enum Slot {
     /// No reply was read (only seen after a failed batch).
@@ -234,31 +252,55 @@ impl Replies {
     /// Empties it for a batch of `n` requests.
     pub fn reset(&mut self, n: usize) {
         self.arena.clear();
-        self.slots.clear();
-        self.slots.resize_with(n, || Slot::Pending);
+        self.others.clear();
+        self.cells.clear();
+        self.cells.resize(n, Cell::Pending);
     }
 
     pub fn len(&self) -> usize {
-        self.slots.len()
+        self.cells.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.slots.is_empty()
+        self.cells.is_empty()
     }
 
     /// Takes the reply of request `i` out (leaving `Pending`).
     pub fn take(&mut self, i: usize) -> Slot {
-        match self.slots.get_mut(i) {
-            Some(s) => std::mem::replace(s, Slot::Pending),
-            None => Slot::Pending,
+        let Some(cell) = self.cells.get_mut(i) else {
+            return Slot::Pending;
+        };
+        match std::mem::replace(cell, Cell::Pending) {
+            Cell::Pending => Slot::Pending,
+            Cell::Value(a, b) => Slot::Value(a, b),
+            Cell::Miss => Slot::Miss,
+            Cell::Stored => Slot::Reply(Reply::Stored),
+            Cell::Other(j) => match self.others.get_mut(j).and_then(Option::take) {
+                Some(Ok(r)) => Slot::Reply(r),
+                Some(Err(e)) => Slot::Err(e),
+                None => Slot::Pending,
+            },
         }
     }
 
     /// Puts a taken reply back.
     pub fn restore(&mut self, i: usize, slot: Slot) {
-        if let Some(s) = self.slots.get_mut(i) {
-            *s = slot;
+        let cell = match slot {
+            Slot::Pending => Cell::Pending,
+            Slot::Value(a, b) => Cell::Value(a, b),
+            Slot::Miss => Cell::Miss,
+            Slot::Reply(Reply::Stored) => Cell::Stored,
+            Slot::Reply(r) => self.other(Ok(r)),
+            Slot::Err(e) => self.other(Err(e)),
+        };
+        if let Some(c) = self.cells.get_mut(i) {
+            *c = cell;
         }
+    }
+
+    fn other(&mut self, r: Result<Reply>) -> Cell {
+        self.others.push(Some(r));
+        Cell::Other(self.others.len() - 1)
     }
 
     /// The wire text of a `Slot::Value`.
@@ -269,22 +311,21 @@ impl Replies {
     /// Records the reply line of request `i`. `Err` only for a line that
     /// is no answer to `kind` at all (the connection is out of step).
     fn put(&mut self, i: usize, kind: Kind, line: &[u8]) -> Result<()> {
-        let slot = match (kind, line) {
-            (Kind::Get, b"NF") => Slot::Miss,
+        let cell = match (kind, line) {
+            (Kind::Get, b"NF") => Cell::Miss,
             (Kind::Get, _) if line.starts_with(b"VALUE\t") => {
                 let start = self.arena.len();
                 self.arena.extend_from_slice(&line[6..]);
-                Slot::Value(start, self.arena.len())
+                Cell::Value(start, self.arena.len())
             }
-            (Kind::Put, b"OK") => Slot::Reply(Reply::Stored),
+            (Kind::Put, b"OK") => Cell::Stored,
             _ => match parse_reply(kind, line) {
-                Ok(r) => Slot::Reply(r),
                 Err(e @ Error::Protocol { .. }) => return Err(e),
-                Err(e) => Slot::Err(e),
+                r => self.other(r),
             },
         };
-        if let Some(s) = self.slots.get_mut(i) {
-            *s = slot;
+        if let Some(c) = self.cells.get_mut(i) {
+            *c = cell;
         }
         Ok(())
     }
@@ -670,6 +711,43 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn replies_keep_every_kind_of_reply_in_its_slot() {
+        assert!(
+            std::mem::size_of::<Cell>() <= 24,
+            "a cell per request must stay small"
+        );
+        let mut r = Replies::new();
+        r.reset(6);
+        r.put(4, Kind::Get, b"VALUE\tfour").unwrap();
+        r.put(0, Kind::Get, b"VALUE\t").unwrap();
+        r.put(1, Kind::Get, b"NF").unwrap();
+        r.put(2, Kind::Put, b"OK").unwrap();
+        r.put(3, Kind::Incr, b"ERR value is not an integer")
+            .unwrap();
+        assert!(
+            r.put(5, Kind::Del, b"VALUE\tx").is_err(),
+            "a reply of the wrong kind"
+        );
+        assert!(matches!(r.take(0), Slot::Value(a, b) if r.value(a, b).is_empty()));
+        let Slot::Value(a, b) = r.take(4) else {
+            panic!("slot 4")
+        };
+        assert_eq!(r.value(a, b), b"four");
+        assert!(matches!(r.take(1), Slot::Miss));
+        assert!(matches!(r.take(2), Slot::Reply(Reply::Stored)));
+        let err = r.take(3);
+        assert!(matches!(&err, Slot::Err(Error::Server(m)) if m == "value is not an integer"));
+        assert!(matches!(r.take(3), Slot::Pending), "taken once");
+        r.restore(3, err);
+        assert!(matches!(r.take(3), Slot::Err(_)), "restored");
+        r.restore(5, Slot::Reply(Reply::Count(7)));
+        assert_eq!(r.result(5).unwrap(), Reply::Count(7));
+        assert!(matches!(r.take(9), Slot::Pending), "out of range");
+        r.reset(1);
+        assert!(matches!(r.take(0), Slot::Pending), "reset clears");
     }
 
     #[test]
