@@ -283,18 +283,16 @@ impl Replies {
         }
     }
 
-    /// Puts a taken reply back.
-    pub fn restore(&mut self, i: usize, slot: Slot) {
-        let cell = match slot {
-            Slot::Pending => Cell::Pending,
-            Slot::Value(a, b) => Cell::Value(a, b),
-            Slot::Miss => Cell::Miss,
-            Slot::Reply(Reply::Stored) => Cell::Stored,
-            Slot::Reply(r) => self.other(Ok(r)),
-            Slot::Err(e) => self.other(Err(e)),
-        };
-        if let Some(c) = self.cells.get_mut(i) {
-            *c = cell;
+    /// Takes out the failure of request `i`, if it failed: the server's
+    /// `ERR`, or no reply at all. Any other reply stays in place.
+    pub fn take_failure(&mut self, i: usize) -> Option<Error> {
+        match self.cells.get(i).copied() {
+            None | Some(Cell::Pending) => Some(no_reply()),
+            Some(Cell::Other(j)) => match self.others.get_mut(j) {
+                Some(slot @ Some(Err(_))) => slot.take().and_then(Result::err),
+                _ => None,
+            },
+            Some(_) => None,
         }
     }
 
@@ -332,21 +330,32 @@ impl Replies {
 
     /// The reply of request `i` as a `Reply` (values copied out).
     pub fn result(&mut self, i: usize) -> Result<Reply> {
-        match self.take(i) {
+        let slot = self.take(i);
+        self.to_result(slot)
+    }
+
+    /// A taken slot as a `Reply` (a value copied out of the arena).
+    pub fn to_result(&self, slot: Slot) -> Result<Reply> {
+        match slot {
             Slot::Value(a, b) => Ok(Reply::Value(Some(self.value(a, b).to_vec()))),
             Slot::Miss => Ok(Reply::Value(None)),
             Slot::Reply(r) => Ok(r),
             Slot::Err(e) => Err(e),
-            Slot::Pending => Err(Error::Protocol {
-                cmd: "batch",
-                reply: "no reply".into(),
-            }),
+            Slot::Pending => Err(no_reply()),
         }
     }
 
     /// Every reply, in request order.
     pub fn into_results(mut self) -> Vec<Result<Reply>> {
         (0..self.len()).map(|i| self.result(i)).collect()
+    }
+}
+
+/// The error of a request that got no reply (only after a failed batch).
+fn no_reply() -> Error {
+    Error::Protocol {
+        cmd: "batch",
+        reply: "no reply".into(),
     }
 }
 
@@ -453,12 +462,7 @@ pub(crate) fn run(
         err,
         resendable: false,
     };
-    let first = if verify {
-        pool.checkout_verified(timeout)
-    } else {
-        pool.checkout(timeout)
-    };
-    let mut conns = vec![first.map_err(fail)?];
+    let mut conns = vec![pool.checkout_with(timeout, verify).map_err(fail)?];
     let parts = split(batch, lanes_max.min(n));
     let want = parts.as_ref().map_or(1, Vec::len);
     // Extra connections are a bonus: when one cannot be had (none free, or
@@ -731,6 +735,9 @@ mod tests {
             r.put(5, Kind::Del, b"VALUE\tx").is_err(),
             "a reply of the wrong kind"
         );
+        for i in [0, 1, 2, 4] {
+            assert!(r.take_failure(i).is_none(), "reply {i} is no failure");
+        }
         assert!(matches!(r.take(0), Slot::Value(a, b) if r.value(a, b).is_empty()));
         let Slot::Value(a, b) = r.take(4) else {
             panic!("slot 4")
@@ -738,13 +745,17 @@ mod tests {
         assert_eq!(r.value(a, b), b"four");
         assert!(matches!(r.take(1), Slot::Miss));
         assert!(matches!(r.take(2), Slot::Reply(Reply::Stored)));
-        let err = r.take(3);
-        assert!(matches!(&err, Slot::Err(Error::Server(m)) if m == "value is not an integer"));
+        assert!(
+            matches!(r.take_failure(5), Some(Error::Protocol { .. })),
+            "no reply"
+        );
+        let err = r.take_failure(3);
+        assert!(matches!(&err, Some(Error::Server(m)) if m == "value is not an integer"));
         assert!(matches!(r.take(3), Slot::Pending), "taken once");
-        r.restore(3, err);
-        assert!(matches!(r.take(3), Slot::Err(_)), "restored");
-        r.restore(5, Slot::Reply(Reply::Count(7)));
-        assert_eq!(r.result(5).unwrap(), Reply::Count(7));
+        assert!(matches!(
+            r.to_result(Slot::Reply(Reply::Count(7))),
+            Ok(Reply::Count(7))
+        ));
         assert!(matches!(r.take(9), Slot::Pending), "out of range");
         r.reset(1);
         assert!(matches!(r.take(0), Slot::Pending), "reset clears");

@@ -90,11 +90,7 @@ impl Client {
         let h = &*self.0;
         let mut tries_left = if kind.idempotent() { h.opts.retry } else { 0 };
         loop {
-            let conn = if tries_left == 0 {
-                h.pool.checkout_verified(h.timeout)?
-            } else {
-                h.pool.checkout(h.timeout)?
-            };
+            let conn = h.pool.checkout_with(h.timeout, tries_left == 0)?;
             match batch::single(&conn, kind, encode, h.timeout, h.spin, out) {
                 Ok(()) => return Ok(()),
                 Err(f) if f.resendable && tries_left > 0 => tries_left -= 1,

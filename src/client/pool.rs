@@ -130,20 +130,21 @@ impl Pool {
 
     /// A connection, waiting until `deadline` when all are busy.
     pub fn checkout(&self, timeout: Duration) -> Result<Guard<'_>> {
-        self.checkout_inner(Some(timeout), false)
+        self.checkout_with(timeout, false)
     }
 
-    /// As `checkout`, and an idle connection is always checked for being
-    /// stale first (one poll(0)): for a request that cannot be resent if
-    /// the connection turns out dead (ADD, INCR, DECR, or any request when
-    /// `retry` is 0), so a server restart never fails it needlessly.
-    pub fn checkout_verified(&self, timeout: Duration) -> Result<Guard<'_>> {
-        self.checkout_inner(Some(timeout), true)
+    /// As `checkout`; with `verify`, an idle connection is always checked
+    /// for being stale first (one poll(0)): for a request that cannot be
+    /// resent if the connection turns out dead (ADD, INCR, DECR, or any
+    /// request when `retry` is 0), so a server restart never fails it
+    /// needlessly.
+    pub fn checkout_with(&self, timeout: Duration, verify: bool) -> Result<Guard<'_>> {
+        self.checkout_inner(Some(timeout), verify)
     }
 
     /// A connection only if one is idle or may be made now (fan-out takes
     /// extra connections this way, so two fan-outs cannot deadlock).
-    /// `verify` as for `checkout_verified`.
+    /// `verify` as for `checkout_with`.
     pub fn try_checkout(&self, verify: bool) -> Result<Option<Guard<'_>>> {
         match self.checkout_inner(None, verify) {
             Ok(g) => Ok(Some(g)),

@@ -499,12 +499,7 @@ fn owned(rs: &mut Replies, i: usize) -> Option<Reply> {
 
 /// A taken slot as a `Reply`, for an error message.
 fn as_reply(rs: &Replies, slot: Slot) -> Option<Reply> {
-    match slot {
-        Slot::Value(a, b) => Some(Reply::Value(Some(rs.value(a, b).to_vec()))),
-        Slot::Miss => Some(Reply::Value(None)),
-        Slot::Reply(r) => Some(r),
-        Slot::Err(_) | Slot::Pending => None,
-    }
+    rs.to_result(slot).ok()
 }
 
 /// Takes the `n` replies of one call (slots `first..first + n`) and makes
@@ -518,24 +513,11 @@ fn finish(
     ctx: &Ctx<'_>,
 ) -> Result<Zval, Failed> {
     let slots = first..first + n;
-    for i in slots.clone() {
-        let failed = match rs.take(i) {
-            Slot::Err(e) => Some(e),
-            Slot::Pending => Some(Error::Protocol {
-                cmd: "batch",
-                reply: "no reply".into(),
-            }),
-            other => {
-                rs.restore(i, other);
-                None
-            }
-        };
-        if let Some(e) = failed {
-            return Err(match e.kind() {
-                crate::client::ErrorKind::Server => Failed::Server(e),
-                _ => Failed::Php(exceptions::to_php(e)),
-            });
-        }
+    if let Some(e) = slots.clone().find_map(|i| rs.take_failure(i)) {
+        return Err(match e.kind() {
+            crate::client::ErrorKind::Server => Failed::Server(e),
+            _ => Failed::Php(exceptions::to_php(e)),
+        });
     }
     let last = first + n.saturating_sub(1);
     let stray =
