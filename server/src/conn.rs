@@ -123,10 +123,15 @@ impl Write for Spinning<'_> {
 
 /// How many connection threads may spin at once: one fewer than the
 /// cores (at least one), so a spinning thread always leaves a core free.
+/// Read once: `available_parallelism` reads the cgroup files each time,
+/// and every connection asks.
 pub(crate) fn max_spinners() -> usize {
-    std::thread::available_parallelism()
-        .map_or(1, |n| n.get().saturating_sub(1))
-        .max(1)
+    static MAX: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+    *MAX.get_or_init(|| {
+        std::thread::available_parallelism()
+            .map_or(1, |n| n.get().saturating_sub(1))
+            .max(1)
+    })
 }
 
 /// Serves one client until it closes, a line is too long, or I/O fails.

@@ -144,6 +144,27 @@ impl Inner {
         self.entries.get_mut(key)
     }
 
+    /// GET of one key: `f` gets the live value, the GET is counted as a hit
+    /// or a miss, and an expired entry is removed. One hash lookup on a
+    /// hit (the hot path of every GET).
+    fn get<R>(&mut self, key: &str, now: Instant, f: impl FnOnce(Option<&str>) -> R) -> R {
+        match self.entries.get(key) {
+            Some(e) if !e.is_expired(now) => {
+                self.stats.hits += 1;
+                f(Some(e.value.as_str()))
+            }
+            Some(_) => {
+                self.remove(key, now);
+                self.stats.misses += 1;
+                f(None)
+            }
+            None => {
+                self.stats.misses += 1;
+                f(None)
+            }
+        }
+    }
+
     /// Stores a new entry in place of whatever was under `key`.
     fn insert(&mut self, key: &str, entry: Entry) {
         self.link(key, &entry.tags);
@@ -304,24 +325,7 @@ impl Store {
     /// so a caller can copy the value straight into its output.
     pub fn get_with<R>(&self, key: &str, f: impl FnOnce(Option<&str>) -> R) -> R {
         let now = Instant::now();
-        let mut guard = self.inner.lock();
-        let inner = &mut *guard;
-        // One hash lookup on a hit (this is the hot path of every GET).
-        match inner.entries.get(key) {
-            Some(e) if !e.is_expired(now) => {
-                inner.stats.hits += 1;
-                f(Some(e.value.as_str()))
-            }
-            Some(_) => {
-                inner.remove(key, now);
-                inner.stats.misses += 1;
-                f(None)
-            }
-            None => {
-                inner.stats.misses += 1;
-                f(None)
-            }
-        }
+        self.inner.lock().get(key, now, f)
     }
 
     /// A run of GETs under one lock: `f(i, value)` for each key in order,
@@ -346,21 +350,7 @@ impl Store {
             std::hint::black_box(touched);
         }
         for (i, k) in keys.iter().enumerate() {
-            match inner.entries.get(*k) {
-                Some(e) if !e.is_expired(now) => {
-                    inner.stats.hits += 1;
-                    f(i, Some(e.value.as_str()));
-                }
-                Some(_) => {
-                    inner.remove(k, now);
-                    inner.stats.misses += 1;
-                    f(i, None);
-                }
-                None => {
-                    inner.stats.misses += 1;
-                    f(i, None);
-                }
-            }
+            inner.get(k, now, |v| f(i, v));
         }
     }
 
