@@ -293,6 +293,12 @@ pub fn encode_store_head<S: AsRef<str>>(
     out.extend_from_slice(verb.as_bytes());
     out.push(b'\t');
     out.extend_from_slice(key.as_bytes());
+    encode_store_middle(out, tags, ttl);
+}
+
+/// What follows the key of a PUT/ADD up to its value, `\tttl\ttags\t`:
+/// the same for every item of a putMany, so it is encoded once.
+pub fn encode_store_middle<S: AsRef<str>>(out: &mut Vec<u8>, tags: &[S], ttl: Option<u64>) {
     push_ttl_tags(out, tags, ttl);
     out.push(b'\t');
 }

@@ -181,8 +181,7 @@ impl Plan {
         let ttl = ttl_arg(ttl)?;
         // What follows the key is the same for every item: "\tttl\ttags\t".
         let mut rest = Vec::new();
-        protocol::encode_store_head(&mut rest, "", "", tags, ttl);
-        let rest = &rest[1..];
+        protocol::encode_store_middle(&mut rest, tags, ttl);
         let mark = self.batch.len();
         self.batch
             .reserve(items.len(), items.len() * (rest.len() + 48));
@@ -193,7 +192,7 @@ impl Plan {
                     ffi::HashKey::Int(i) => crate::client::codec::encode_int(b, i),
                     ffi::HashKey::Str(k) => push_key_bytes(b, k, "each key")?,
                 }
-                b.extend_from_slice(rest);
+                b.extend_from_slice(&rest);
                 values::encode(value, ser, b)?;
                 b.push(b'\n');
                 Ok::<(), PhpException>(())
