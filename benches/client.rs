@@ -3,14 +3,14 @@
 //! a free port).
 //!
 //! ```text
-//! CARGO_TARGET_DIR=/work/target-bench cargo bench --bench client
-//! CARGO_TARGET_DIR=/work/target-bench cargo bench --bench client -- pipeline
+//! cargo bench --bench client
+//! cargo bench --bench client -- pipeline
 //! ```
 //!
 //! Groups:
-//! - `single`: one GET / one PUT round trip through `Client::call`;
+//! - `single`: one GET / one PUT round trip through `Client::run`;
 //! - `pipeline`: 10 / 100 / 1000 GETs in one batch on one connection
-//!   (`Client::batch_into` with reused `Replies`, as the extension runs it);
+//!   (`Client::run` with reused `Replies`, as the extension runs it);
 //! - `fanout`: 10,000 GETs in one batch split over 1 / 2 / 4 / 8 connections;
 //! - `fanout_min`: 250 to 4000 GETs over 1 / 2 / 4 connections, to place the
 //!   default `fanout_min` where splitting starts to pay;
@@ -26,17 +26,17 @@ use std::net::TcpListener;
 use std::sync::{Arc, Barrier, OnceLock};
 use std::thread;
 use std::time::{Duration, Instant};
-use tagcache::client::batch::{Batch, Replies};
+use tagcache::client::batch::Batch;
 use tagcache::client::config::Options;
 use tagcache::client::conn::ConnOpts;
 use tagcache::client::pool::Pool;
-use tagcache::client::protocol::{encode_get, encode_store, Kind, Reply};
+use tagcache::client::protocol::{Key, Meta, Reply, Request};
+use tagcache::client::replies::Replies;
 use tagcache::client::Client;
 
 /// Keys written once before any bench reads them.
 const KEYS: usize = 10_000;
 const TIMEOUT: Duration = Duration::from_secs(5);
-const NO_TAGS: &[&str] = &[];
 
 fn key(i: usize) -> String {
     format!("bench:k{i}")
@@ -75,11 +75,14 @@ fn fill(port: u16) {
     let client = Client::new(options(port, 1, usize::MAX));
     for chunk in (0..KEYS).collect::<Vec<_>>().chunks(1000) {
         let mut b = Batch::new();
+        let meta = Meta::none();
         for &i in chunk {
             let (k, v) = (key(i), value(i));
-            b.push(Kind::Put, |buf| {
-                encode_store(buf, "PUT", &k, v.as_bytes(), NO_TAGS, None)
-            });
+            b.push_with(Request::Put(Key::text(&k).unwrap(), &meta), |buf| {
+                buf.extend_from_slice(v.as_bytes());
+                Ok::<(), ()>(())
+            })
+            .unwrap();
         }
         for r in client.batch(&b).expect("fill batch") {
             assert_eq!(r.expect("fill reply"), Reply::Stored);
@@ -92,7 +95,7 @@ fn get_batch(n: usize) -> Batch {
     let mut b = Batch::with_capacity(n, n * 20);
     for i in 0..n {
         let k = key(i % KEYS);
-        b.push(Kind::Get, |buf| encode_get(buf, &k));
+        b.push(Request::Get(Key::text(&k).unwrap()));
     }
     b
 }
@@ -120,7 +123,16 @@ fn bench_single(c: &mut Criterion) {
     let client = Client::new(options(port, 8, 2000));
     let k = key(1);
     let want = value(1).into_bytes();
-    let get = || client.call(Kind::Get, &|b| encode_get(b, &k));
+    // As the extension runs a call: one request queued, sent with `run`
+    // into reused replies.
+    let call = |b: &Batch| {
+        let mut out = Replies::new();
+        client.run(b, &mut out)?;
+        out.result(0)
+    };
+    let mut gb = Batch::new();
+    gb.push(Request::Get(Key::text(&k).unwrap()));
+    let get = || call(&gb);
     assert_eq!(get().expect("GET"), Reply::Value(Some(want.clone())));
 
     let mut g = c.benchmark_group("single");
@@ -129,11 +141,14 @@ fn bench_single(c: &mut Criterion) {
 
     let pk = "bench:put";
     let pv = b"v:bench:put:0";
-    let put = || {
-        client.call(Kind::Put, &|b| {
-            encode_store(b, "PUT", pk, pv, NO_TAGS, None)
-        })
-    };
+    let meta = Meta::none();
+    let mut pb = Batch::new();
+    pb.push_with(Request::Put(Key::text(pk).unwrap(), &meta), |b| {
+        b.extend_from_slice(pv);
+        Ok::<(), ()>(())
+    })
+    .unwrap();
+    let put = || call(&pb);
     assert_eq!(put().expect("PUT"), Reply::Stored);
     g.bench_function("put", |b| b.iter(|| black_box(put().expect("PUT"))));
     g.finish();
@@ -160,7 +175,7 @@ fn bench_pipeline(c: &mut Criterion) {
 /// reused `Replies` (values in its arena), not copied out one `Vec` each as
 /// `Client::batch` does for callers that want owned replies.
 fn run_batch(client: &Client, batch: &Batch, out: &mut Replies) {
-    client.batch_into(batch, out).expect("batch");
+    client.run(batch, out).expect("batch");
     black_box(out.len());
 }
 

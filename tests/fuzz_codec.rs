@@ -8,7 +8,7 @@ use proptest::prelude::*;
 use tagcache::client::codec::{self, WireValue};
 use tagcache::client::protocol::{parse_reply, Kind};
 
-const ALL_KINDS: [Kind; 13] = [
+const ALL_KINDS: [Kind; 12] = [
     Kind::Get,
     Kind::Put,
     Kind::Add,
@@ -18,7 +18,6 @@ const ALL_KINDS: [Kind; 13] = [
     Kind::InvTag,
     Kind::InvTagsAny,
     Kind::InvTagsAll,
-    Kind::InvKeys,
     Kind::Keys,
     Kind::Stats,
     Kind::Flush,

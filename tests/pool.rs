@@ -16,7 +16,7 @@ use tagcache::client::batch::Batch;
 use tagcache::client::config::{Options, Persistent};
 use tagcache::client::conn::ConnOpts;
 use tagcache::client::pool::Pool;
-use tagcache::client::protocol::{self, Command, Kind, Reply};
+use tagcache::client::protocol::{Command, Key, Reply, Request};
 use tagcache::client::{Client, Error, ErrorKind};
 
 // The fd-leak test counts this process's descriptors: it runs alone, every
@@ -54,7 +54,7 @@ fn put(c: &Client, key: &str, value: &str) -> Result<Reply, Error> {
 
 /// GET through `Client::call` and the raw encoder.
 fn get(c: &Client, key: &str) -> Result<Option<String>, Error> {
-    match c.call(Kind::Get, &|b| protocol::encode_get(b, key))? {
+    match c.command(&Command::Get(key.into()))? {
         Reply::Value(v) => Ok(v.map(|v| String::from_utf8(v).expect("utf-8 value"))),
         other => panic!("GET {key}: reply {other:?}"),
     }
@@ -287,7 +287,7 @@ fn timed_out_reply_is_never_handed_to_the_next_caller() {
     let mut b = Batch::new();
     for i in 0..10 {
         let k = if i % 2 == 0 { "k1" } else { "k2" };
-        b.push(Kind::Get, |o| protocol::encode_get(o, k));
+        b.push(Request::Get(Key::text(k).unwrap()));
     }
     px.faults.set_delay(600, false);
     let e = c.batch(&b).expect_err("late batch");
@@ -422,7 +422,7 @@ fn garbage_reply_fails_that_call_only() {
     // read in step.
     let mut b = Batch::new();
     for _ in 0..10 {
-        b.push(Kind::Get, |o| protocol::encode_get(o, "g1"));
+        b.push(Request::Get(Key::text("g1").unwrap()));
     }
     px.faults.garble_next(b"XYZZY");
     let e = c.batch(&b).expect_err("garbled batch");
@@ -497,7 +497,7 @@ fn dropped_connection_retries_idempotent_never_incr() {
     px.faults.drop_every_conn.store(0, Ordering::SeqCst);
     let mut b = Batch::new();
     for i in 0..50 {
-        b.push(Kind::Get, |o| protocol::encode_get(o, &format!("d{i}")));
+        b.push(Request::Get(Key::text(&format!("d{i}")).unwrap()));
     }
     px.faults.drop_after.store(0, Ordering::SeqCst);
     let r = c
@@ -682,7 +682,7 @@ fn server_restart_stale_connections_are_replaced() {
     // (keys are spread over the lanes by hash: 256 keys fill all 4).
     let mut warm = Batch::new();
     for i in 0..256 {
-        warm.push(Kind::Get, |o| protocol::encode_get(o, &format!("w{i}")));
+        warm.push(Request::Get(Key::text(&format!("w{i}")).unwrap()));
     }
 
     for round in 0..3 {
@@ -940,7 +940,8 @@ fn batch_of_a_million_gets_on_one_connection() {
     const HIT: usize = 1000;
     let mut puts = Batch::new();
     for j in 0..HIT {
-        puts.push_cmd(&put_cmd(&format!("m{j}"), &format!("mv{j}"), &[]));
+        puts.push_cmd(&put_cmd(&format!("m{j}"), &format!("mv{j}"), &[]))
+            .unwrap();
     }
     for r in c.batch(&puts).unwrap() {
         assert_eq!(r.unwrap(), Reply::Stored);
@@ -948,9 +949,9 @@ fn batch_of_a_million_gets_on_one_connection() {
     const N: usize = 1_000_000;
     let mut b = Batch::with_capacity(N, N * 12);
     for i in 0..N {
-        b.push(Kind::Get, |o| {
-            protocol::encode_get(o, &format!("m{}", i % (2 * HIT)))
-        });
+        b.push(Request::Get(
+            Key::text(&format!("m{}", i % (2 * HIT))).unwrap(),
+        ));
     }
     let t0 = Instant::now();
     let r = c.batch(&b).expect("a million GETs");
@@ -981,14 +982,15 @@ fn fanout_batches_return_results_in_request_order() {
     const N: usize = 10_000;
     let mut puts = Batch::new();
     for i in 0..N {
-        puts.push_cmd(&put_cmd(&format!("f{i}"), &format!("fv{i}"), &["fan"]));
+        puts.push_cmd(&put_cmd(&format!("f{i}"), &format!("fv{i}"), &["fan"]))
+            .unwrap();
     }
     let r = c.batch(&puts).unwrap();
     assert_eq!(r.len(), N);
     assert!(r.into_iter().all(|x| x.unwrap() == Reply::Stored));
     let mut gets = Batch::new();
     for i in (0..N).rev() {
-        gets.push(Kind::Get, |o| protocol::encode_get(o, &format!("f{i}")));
+        gets.push(Request::Get(Key::text(&format!("f{i}")).unwrap()));
     }
     let r = c.batch(&gets).unwrap();
     assert_eq!(r.len(), N);
@@ -1042,10 +1044,11 @@ fn fanout_batch_keeps_pipeline_order_of_dependent_commands() {
     const N: usize = 10_000;
     let mut b = Batch::new();
     for i in 0..N {
-        b.push_cmd(&put_cmd(&format!("p{i}"), &format!("pv{i}"), &[]));
+        b.push_cmd(&put_cmd(&format!("p{i}"), &format!("pv{i}"), &[]))
+            .unwrap();
     }
     for i in 0..N {
-        b.push(Kind::Get, |o| protocol::encode_get(o, &format!("p{i}")));
+        b.push(Request::Get(Key::text(&format!("p{i}")).unwrap()));
     }
     let r = c.batch(&b).unwrap();
     let wrong: Vec<usize> = (0..N)
@@ -1073,12 +1076,12 @@ fn fanout_batch_keeps_pipeline_order_of_dependent_commands() {
         r
     };
     let mut b2 = Batch::new();
-    b2.push_cmd(&put_cmd("dep", "written", &[]));
-    b2.push(Kind::Get, |o| protocol::encode_get(o, "dep"));
+    b2.push_cmd(&put_cmd("dep", "written", &[])).unwrap();
+    b2.push(Request::Get(Key::text("dep").unwrap()));
     let dep = run_slow_first(&b2)[1].as_ref().ok().cloned();
     let mut b3 = Batch::new();
-    b3.push_cmd(&put_cmd("last", "first", &[]));
-    b3.push_cmd(&put_cmd("last", "second", &[]));
+    b3.push_cmd(&put_cmd("last", "first", &[])).unwrap();
+    b3.push_cmd(&put_cmd("last", "second", &[])).unwrap();
     run_slow_first(&b3);
     let last = get(&c, "last").unwrap();
 
@@ -1120,7 +1123,8 @@ fn batch_and_single_calls_mixed_keep_accounting() {
                     if (t + round) % 2 == 0 {
                         let mut b = Batch::new();
                         for i in 0..1500 {
-                            b.push_cmd(&put_cmd(&format!("x{t}-{i}"), &format!("{round}"), &[]));
+                            b.push_cmd(&put_cmd(&format!("x{t}-{i}"), &format!("{round}"), &[]))
+                                .unwrap();
                         }
                         assert_eq!(c.batch(&b).unwrap().len(), 1500);
                     } else {

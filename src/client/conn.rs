@@ -1,9 +1,8 @@
 //! One TCP connection to the server. The socket is non-blocking; every wait
 //! is a poll(2) bounded by a deadline, so no operation can hang past its
-//! timeout. A connection is owned by one checkout at a time (pool.rs); its
-//! buffers sit behind their own lock and `pending` counts the requests sent
-//! whose replies are not yet read, so the pool can tell a clean connection
-//! from one that must never be reused.
+//! timeout. A connection is owned by one checkout at a time (pool.rs), and
+//! answers the pool's questions about itself (is it reusable, made by this
+//! process, trusted without a check) through methods.
 
 use super::error::{Error, Result};
 use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
@@ -29,17 +28,15 @@ pub struct ConnOpts {
     pub max_line: usize,
 }
 
-/// The read and write buffers. `r[start..end]` is read and not yet
-/// consumed; `scanned` is how far a line end was already looked for.
+/// The read buffer: `r[start..end]` is read and not yet consumed;
+/// `scanned` is how far a line end was already looked for. (Requests are
+/// written straight from the caller's batch.)
 #[derive(Debug, Default)]
 pub struct Buffers {
     r: Vec<u8>,
     start: usize,
     end: usize,
     scanned: usize,
-    /// Requests to send; `w[wpos..]` is not yet written.
-    pub w: Vec<u8>,
-    pub wpos: usize,
 }
 
 /// How a read attempt ended.
@@ -55,18 +52,28 @@ pub struct Conn {
     stream: TcpStream,
     addr: Arc<str>,
     max_line: usize,
+    /// The buffers, behind a lock of their own. A checkout owns the whole
+    /// connection, so today the lock is never contended; it keeps the
+    /// buffers sound if a guard were ever shared between threads (a batch
+    /// reading on one thread while stats are taken on another).
     bufs: Mutex<Buffers>,
+    /// Requests sent whose replies are not yet read. Written by the thread
+    /// that owns the checkout; an atomic so that another thread (stats, a
+    /// pool deciding on reuse) reads a true count without the buffer lock.
+    /// Not 0 when the connection goes back means replies are owed: it is
+    /// closed, never reused, so a late reply can never reach the next
+    /// caller.
     pending: AtomicU32,
     broken: AtomicBool,
     /// The process generation that made it (fork.rs): a forked child never
     /// uses its parent's.
-    pub(crate) gen: u64,
+    gen: u64,
     /// Reply waits left that skip the busy-poll, after one found nothing.
     spin_skip: AtomicU32,
     /// When it went back to the pool last, and the pool's failure epoch
     /// when it was last known good (pool.rs: the stale check).
-    pub(crate) idle_since: Instant,
-    pub(crate) epoch: u64,
+    idle_since: Instant,
+    epoch: u64,
 }
 
 /// After a busy-poll that saw no reply, this many waits sleep at once: on a
@@ -145,6 +152,32 @@ impl Conn {
         &self.addr
     }
 
+    /// Made by this process (not inherited through a fork).
+    pub fn of_this_process(&self) -> bool {
+        self.gen == super::fork::generation()
+    }
+
+    /// Made in process generation `gen`.
+    pub fn made_in(&self, gen: u64) -> bool {
+        self.gen == gen
+    }
+
+    /// Known good in failure epoch `epoch`.
+    pub fn known_good(&mut self, epoch: u64) {
+        self.epoch = epoch;
+    }
+
+    /// It goes back to the pool now.
+    pub fn went_idle(&mut self) {
+        self.idle_since = Instant::now();
+    }
+
+    /// Reusable without the stale check: known good in failure epoch
+    /// `epoch`, and idle for less than `trust`.
+    pub fn trusted(&self, epoch: u64, trust: Duration) -> bool {
+        self.epoch == epoch && self.idle_since.elapsed() < trust
+    }
+
     pub fn fd(&self) -> BorrowedFd<'_> {
         self.stream.as_fd()
     }
@@ -181,11 +214,11 @@ impl Conn {
     /// Fit to go back to the pool: nothing owed, nothing half read, no
     /// error seen, made by this process.
     pub fn reusable(&self) -> bool {
-        if self.is_broken() || self.pending() != 0 || self.gen != super::fork::generation() {
+        if self.is_broken() || self.pending() != 0 || !self.of_this_process() {
             return false;
         }
         let b = self.bufs.lock();
-        b.start == b.end && b.wpos >= b.w.len()
+        b.start == b.end
     }
 
     /// An idle connection that has something to read or has hung up went
@@ -252,18 +285,6 @@ impl Conn {
                 }
             }
         }
-    }
-
-    /// Writes as much of `b.w[b.wpos..]` as the socket takes now. True
-    /// when all of it is written.
-    pub fn write_some(&self, b: &mut Buffers) -> Result<bool> {
-        b.wpos += self.write_slice(&b.w[b.wpos..])?;
-        if b.wpos < b.w.len() {
-            return Ok(false);
-        }
-        b.w.clear();
-        b.wpos = 0;
-        Ok(true)
     }
 
     /// Writes as much of `data` as the socket takes now; how much it took.

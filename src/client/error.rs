@@ -83,9 +83,11 @@ impl Error {
         }
     }
 
-    /// A server `ERR` reply, keeping only the server's text.
-    pub fn is_server_reply(&self) -> bool {
-        matches!(self, Error::Server(_))
+    /// The connection was closed or reset under the request (not a
+    /// timeout, not a reply out of step): the half of the resend rule that
+    /// is about the error (engine.rs, `Failure::resendable`).
+    pub fn is_connection_dropped(&self) -> bool {
+        matches!(self, Error::Closed { .. } | Error::Io { .. })
     }
 }
 

@@ -1,23 +1,35 @@
 //! The client core: pure Rust, no PHP types. `Client` is a cheap clone of
 //! an `Arc` handle that owns the options and the pool.
+//!
+//! - protocol.rs: typed requests to bytes, reply lines to replies (the only
+//!   place either is done), key and tag checks, the resend rule per kind.
+//! - batch.rs: requests queued back to back, with their kinds and keys.
+//! - replies.rs: the replies of a batch, one slot per request.
+//! - engine.rs: sends a batch over one or several connections with poll(2).
+//! - conn.rs, pool.rs, registry.rs: connections, the pool, persistent pools.
+//! - codec.rs: PHP values as wire text. config.rs: options and defaults.
 
 pub mod batch;
 pub mod codec;
 pub mod config;
 pub mod conn;
+pub mod engine;
 pub mod error;
 pub mod fork;
 pub mod pool;
 pub mod protocol;
 pub mod registry;
+pub mod replies;
+pub(crate) mod spare;
 
-use batch::{Batch, Replies};
+use batch::Batch;
 use config::Options;
 use conn::ConnOpts;
+use engine::Waits;
 pub use error::{Error, ErrorKind, Result};
 use pool::{Pool, PoolStats};
-use protocol::{Command, Kind, Reply};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use protocol::{Command, Reply};
+use replies::Replies;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -25,11 +37,7 @@ use std::time::Duration;
 struct Handle {
     opts: Options,
     pool: Arc<Pool>,
-    timeout: Duration,
-    /// How long to busy-poll for a reply before sleeping.
-    spin: Duration,
-    /// Sockets in flight in fan-out batches of this handle right now.
-    in_flight: AtomicUsize,
+    waits: Waits,
 }
 
 #[derive(Debug, Clone)]
@@ -52,14 +60,15 @@ impl Client {
             Pool::new(copts, opts.pool_size)
         };
         let pool = registry::persistent_pool(&opts, make).unwrap_or_else(|| Arc::new(make()));
+        let timeout = Duration::from_millis(opts.timeout_ms);
         Client(Arc::new(Handle {
-            timeout: Duration::from_millis(opts.timeout_ms),
-            // A busy-poll never outlasts the timeout.
-            spin: Duration::from_micros(opts.busy_poll_us)
-                .min(Duration::from_millis(opts.timeout_ms)),
+            waits: Waits {
+                timeout,
+                // A busy-poll never outlasts the timeout.
+                spin: Duration::from_micros(opts.busy_poll_us).min(timeout),
+            },
             opts,
             pool,
-            in_flight: AtomicUsize::new(0),
         }))
     }
 
@@ -71,49 +80,12 @@ impl Client {
         self.0.pool.addr()
     }
 
-    /// One request; `encode` writes its line. An idempotent request whose
-    /// connection broke before any byte of its reply arrived is sent once
-    /// more on a fresh connection (option `retry`).
-    pub fn call(&self, kind: Kind, encode: &dyn Fn(&mut Vec<u8>)) -> Result<Reply> {
-        let mut out = Replies::new();
-        self.call_into(kind, encode, &mut out)?;
-        out.result(0)
-    }
-
-    /// As `call`, with the reply left in `out`'s only slot.
-    pub fn call_into(
-        &self,
-        kind: Kind,
-        encode: &dyn Fn(&mut Vec<u8>),
-        out: &mut Replies,
-    ) -> Result<()> {
-        let h = &*self.0;
-        let mut tries_left = if kind.idempotent() { h.opts.retry } else { 0 };
-        loop {
-            let conn = h.pool.checkout_with(h.timeout, tries_left == 0)?;
-            match batch::single(&conn, kind, encode, h.timeout, h.spin, out) {
-                Ok(()) => return Ok(()),
-                Err(f) if f.resendable && tries_left > 0 => tries_left -= 1,
-                Err(f) => return Err(f.err),
-            }
-        }
-    }
-
-    pub fn command(&self, cmd: &Command) -> Result<Reply> {
-        self.call(cmd.kind(), &|b| cmd.encode(b))
-    }
-
-    /// A batch of requests, pipelined; one result per request, in order.
-    /// `Err` when the connection failed (the whole batch), an `Err` slot
-    /// when the server refused that request.
-    pub fn batch(&self, b: &Batch) -> Result<Vec<Result<Reply>>> {
-        let mut out = Replies::new();
-        self.batch_into(b, &mut out)?;
-        Ok(out.into_results())
-    }
-
-    /// As `batch`, with the replies left in `out`, one slot per request.
-    pub fn batch_into(&self, b: &Batch, out: &mut Replies) -> Result<()> {
+    /// Sends a batch, pipelined; the replies land in `out`, one slot per
+    /// request (an `Err` slot when the server refused that request). `Err`
+    /// when the connection failed, for the whole batch. A batch of
+    /// resend-safe requests whose connection dropped before any reply byte
+    /// arrived is sent again on a fresh connection, up to `retry` times.
+    pub fn run(&self, b: &Batch, out: &mut Replies) -> Result<()> {
         let h = &*self.0;
         // A batch of at least fanout_min requests is split over up to every
         // connection of the pool. A split runs the server's share on several
@@ -127,17 +99,34 @@ impl Client {
         } else {
             1
         };
-        let mut tries_left = if b.idempotent() { h.opts.retry } else { 0 };
+        let mut tries_left = if b.resend_safe() { h.opts.retry } else { 0 };
         loop {
-            h.in_flight.fetch_add(lanes, Ordering::Relaxed);
-            let r = batch::run(&h.pool, b, h.timeout, h.spin, lanes, tries_left == 0, out);
-            h.in_flight.fetch_sub(lanes, Ordering::Relaxed);
-            match r {
+            // A batch that cannot be sent again gets connections checked for
+            // being stale first, so a server restart never fails it
+            // needlessly.
+            let verify = tries_left == 0;
+            match engine::run(&h.pool, b, h.waits, lanes, verify, out) {
                 Ok(()) => return Ok(()),
-                Err(f) if f.resendable && tries_left > 0 => tries_left -= 1,
+                Err(f) if tries_left > 0 && f.resendable() => tries_left -= 1,
                 Err(f) => return Err(f.err),
             }
         }
+    }
+
+    /// As `run`, with every reply returned as an owned `Result<Reply>`.
+    pub fn batch(&self, b: &Batch) -> Result<Vec<Result<Reply>>> {
+        let mut out = Replies::new();
+        self.run(b, &mut out)?;
+        Ok(out.into_results())
+    }
+
+    /// One command (checked first), for Rust callers.
+    pub fn command(&self, cmd: &Command) -> Result<Reply> {
+        let mut b = Batch::new();
+        b.push_cmd(cmd)?;
+        let mut out = Replies::new();
+        self.run(&b, &mut out)?;
+        out.result(0)
     }
 
     pub fn pool_stats(&self) -> PoolStats {

@@ -17,10 +17,23 @@ const TRUST_IDLE: Duration = Duration::from_millis(1000);
 
 #[derive(Debug, Default)]
 struct State {
-    /// Connections of this process made and not yet closed: idle + busy.
+    /// Connections of this process made (or being made) and not yet
+    /// closed: idle + busy. Always `created - discarded` once no connect is
+    /// in progress; never more than the pool's size.
     open: usize,
     /// Threads waiting for a connection.
     waiters: usize,
+}
+
+impl State {
+    /// `n` connections counted in `open` were closed (or never made).
+    fn closed(&mut self, n: usize) {
+        debug_assert!(
+            self.open >= n,
+            "pool closed more connections than it opened"
+        );
+        self.open -= n;
+    }
 }
 
 #[derive(Debug, Default)]
@@ -30,6 +43,20 @@ struct Counters {
     discarded: AtomicU64,
     waits: AtomicU64,
     timeouts: AtomicU64,
+}
+
+impl Counters {
+    fn reset(&self) {
+        for c in [
+            &self.created,
+            &self.reused,
+            &self.discarded,
+            &self.waits,
+            &self.timeouts,
+        ] {
+            c.store(0, Ordering::Relaxed);
+        }
+    }
 }
 
 /// A snapshot of the pool, for `stats()['pool']`.
@@ -122,8 +149,11 @@ impl Pool {
             while let Some(c) = self.idle.pop() {
                 drop(c);
             }
-            st.open = 0;
-            st.waiters = 0;
+            // The child starts clean: the parent's connections (idle or
+            // held by threads that do not exist here) and its counts are
+            // not the child's.
+            *st = State::default();
+            self.counters.reset();
             self.gen.store(me, Ordering::Release);
         }
     }
@@ -159,7 +189,7 @@ impl Pool {
         let mut waited = false;
         loop {
             if let Some(mut c) = self.idle.pop() {
-                if c.gen != super::fork::generation() {
+                if !c.of_this_process() {
                     self.discard(c);
                     continue;
                 }
@@ -171,14 +201,14 @@ impl Pool {
                 // pays no syscall for it (a dead one is then found by the
                 // request itself, which is resent on a fresh connection).
                 let epoch = self.epoch.load(Ordering::Acquire);
-                if verify || c.epoch != epoch || c.idle_since.elapsed() >= TRUST_IDLE {
+                if verify || !c.trusted(epoch, TRUST_IDLE) {
                     if c.is_stale() {
                         // Its siblings were likely closed by the same cause.
                         self.epoch.fetch_add(1, Ordering::AcqRel);
                         self.discard(c);
                         continue;
                     }
-                    c.epoch = epoch;
+                    c.known_good(epoch);
                 }
                 self.counters.reused.fetch_add(1, Ordering::Relaxed);
                 return Ok(self.guard(c));
@@ -189,13 +219,13 @@ impl Pool {
                 drop(st);
                 return match Conn::connect(&self.opts) {
                     Ok(mut c) => {
-                        c.epoch = self.epoch.load(Ordering::Acquire);
+                        c.known_good(self.epoch.load(Ordering::Acquire));
                         self.counters.created.fetch_add(1, Ordering::Relaxed);
                         Ok(self.guard(c))
                     }
                     Err(e) => {
                         let mut st = self.state.lock();
-                        st.open = st.open.saturating_sub(1);
+                        st.closed(1);
                         if st.waiters > 0 {
                             self.freed.notify_one();
                         }
@@ -249,7 +279,7 @@ impl Pool {
             self.discard(c);
             return;
         }
-        c.idle_since = Instant::now();
+        c.went_idle();
         if let Err(c) = self.idle.push(c) {
             // Cannot happen (open <= size), but never leak a count.
             self.discard(c);
@@ -262,12 +292,14 @@ impl Pool {
     }
 
     fn discard(&self, c: Conn) {
-        let ours = c.gen == self.gen.load(Ordering::Acquire);
+        // A connection of an earlier process generation was already
+        // forgotten by after_fork_check: it is not counted again.
+        let ours = c.made_in(self.gen.load(Ordering::Acquire));
         drop(c);
-        self.counters.discarded.fetch_add(1, Ordering::Relaxed);
         let mut st = self.state.lock();
         if ours {
-            st.open = st.open.saturating_sub(1);
+            self.counters.discarded.fetch_add(1, Ordering::Relaxed);
+            st.closed(1);
         }
         if st.waiters > 0 {
             self.freed.notify_one();
@@ -278,13 +310,9 @@ impl Pool {
     /// or stay for the next call).
     pub fn close_idle(&self) {
         self.after_fork_check();
-        let mut n = 0;
         while let Some(c) = self.idle.pop() {
-            drop(c);
-            n += 1;
+            self.discard(c);
         }
-        let mut st = self.state.lock();
-        st.open = st.open.saturating_sub(n);
     }
 
     pub fn stats(&self) -> PoolStats {
@@ -296,6 +324,8 @@ impl Pool {
             size: self.size,
             open: st.open,
             idle,
+            // Checked out, or being connected. `idle` is read without the
+            // lock and is never more than `open`.
             busy: st.open.saturating_sub(idle),
             created: c.created.load(Ordering::Relaxed),
             reused: c.reused.load(Ordering::Relaxed),

@@ -1,13 +1,22 @@
-//! The TagCache line protocol (PROTOCOL.md): requests to bytes, reply lines
-//! to `Reply`, and the validation of keys, tags and TTLs that keeps any
-//! request from being misread by the server.
+//! The TagCache line protocol (docs/protocol.md): the one place where
+//! request bytes are written and reply lines are read.
+//!
+//! - Validation: `Key`, `Tag` and `Tags` can only be made from input the
+//!   protocol can carry, so a request built from them cannot be misread by
+//!   the server.
+//! - Requests: `Request` is the typed command; `write` is the only code that
+//!   writes request bytes. A store request's value text is appended by a
+//!   callback (the PHP layer encodes values straight into the request
+//!   buffer), never framed by the caller.
+//! - Replies: `Kind::parse` is the only reply parser; `Kind::resend_safe`
+//!   says which requests may be sent again.
 
 use super::error::{invalid, Error, Result};
 use std::io::Write;
 
 /// Rejects a key the protocol cannot carry: empty, or holding TAB, CR, LF
 /// (they would split the request line) or a comma (it would split KEYS
-/// replies and INV_KEYS lists).
+/// replies).
 pub fn validate_key(key: &str) -> Result<()> {
     if key.is_empty() {
         return Err(invalid("key must not be empty"));
@@ -40,6 +49,53 @@ static KEY_PLAIN: [bool; 256] = {
     t
 };
 
+/// A key checked to be one the protocol can carry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Key<'a>(&'a [u8]);
+
+impl<'a> Key<'a> {
+    /// Checks `k`: a plain ASCII key by one table scan, anything else as
+    /// UTF-8 text by `validate_key`.
+    pub fn new(k: &'a [u8]) -> Result<Key<'a>> {
+        if !plain_key(k) {
+            let s = std::str::from_utf8(k).map_err(|_| invalid("key must be valid UTF-8"))?;
+            validate_key(s)?;
+        }
+        Ok(Key(k))
+    }
+
+    pub fn text(s: &'a str) -> Result<Key<'a>> {
+        Key::new(s.as_bytes())
+    }
+
+    pub fn as_bytes(self) -> &'a [u8] {
+        self.0
+    }
+}
+
+/// The decimal text of an integer key (PHP arrays give int keys), on the
+/// stack.
+#[derive(Debug, Clone, Copy)]
+pub struct IntKey {
+    buf: [u8; 20],
+    len: usize,
+}
+
+impl IntKey {
+    pub fn new(i: i64) -> IntKey {
+        let mut buf = [0u8; 20];
+        let mut w = &mut buf[..];
+        // i64::MIN is 20 bytes: it always fits.
+        let _ = write!(w, "{i}");
+        let len = 20 - w.len();
+        IntKey { buf, len }
+    }
+
+    pub fn key(&self) -> Key<'_> {
+        Key(&self.buf[..self.len])
+    }
+}
+
 /// Rejects a tag the protocol cannot carry: empty, `-` (means "no tags"),
 /// holding TAB, CR, LF or a comma, or starting or ending with white space
 /// (INV_TAGS_* trim it away, so such a tag could never be invalidated).
@@ -65,8 +121,69 @@ pub fn validate_tag(tag: &str) -> Result<()> {
     Ok(())
 }
 
-pub fn validate_tags<S: AsRef<str>>(tags: &[S]) -> Result<()> {
-    tags.iter().try_for_each(|t| validate_tag(t.as_ref()))
+/// One tag, checked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Tag<'a>(&'a str);
+
+impl<'a> Tag<'a> {
+    pub fn new(t: &'a str) -> Result<Tag<'a>> {
+        validate_tag(t)?;
+        Ok(Tag(t))
+    }
+
+    pub fn as_str(self) -> &'a str {
+        self.0
+    }
+}
+
+/// A list of tags, each checked, kept as the comma-joined text the wire
+/// carries (so a list used by many requests is joined once).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Tags {
+    joined: Vec<u8>,
+    count: usize,
+}
+
+impl Tags {
+    pub fn new() -> Tags {
+        Tags::default()
+    }
+
+    /// Every tag of `list`, checked.
+    pub fn from_list<S: AsRef<str>>(list: &[S]) -> Result<Tags> {
+        let mut t = Tags::new();
+        for s in list {
+            t.push(s.as_ref())?;
+        }
+        Ok(t)
+    }
+
+    pub fn push(&mut self, tag: &str) -> Result<()> {
+        validate_tag(tag)?;
+        if self.count > 0 {
+            self.joined.push(b',');
+        }
+        self.joined.extend_from_slice(tag.as_bytes());
+        self.count += 1;
+        Ok(())
+    }
+
+    pub fn len(&self) -> usize {
+        self.count
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.count == 0
+    }
+
+    /// Each tag, in order.
+    pub fn iter(&self) -> impl Iterator<Item = Tag<'_>> {
+        self.joined
+            .split(|&b| b == b',')
+            .take(self.count)
+            // Each part is a tag that was a `&str` when pushed.
+            .map(|t| Tag(std::str::from_utf8(t).unwrap_or_default()))
+    }
 }
 
 /// A TTL in milliseconds from PHP: null is none, negative is refused.
@@ -87,57 +204,169 @@ fn char_name(c: char) -> &'static str {
     }
 }
 
-/// What a request expects back; also the retry class of the request.
+/// The TTL and tags of a write, written once as the `\tttl\ttags` field
+/// the write requests share (a putMany writes it into every PUT).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Meta {
+    field: Vec<u8>,
+    /// Neither a TTL nor tags: INCR/DECR then send neither field, since the
+    /// server replaces them only when given.
+    none: bool,
+}
+
+impl Meta {
+    pub fn new(tags: &Tags, ttl: Option<u64>) -> Meta {
+        let mut field = Vec::with_capacity(tags.joined.len() + 24);
+        match ttl {
+            Some(t) => {
+                let _ = write!(field, "\t{t}\t");
+            }
+            None => field.extend_from_slice(b"\t-\t"),
+        }
+        if tags.is_empty() {
+            field.push(b'-');
+        } else {
+            field.extend_from_slice(&tags.joined);
+        }
+        Meta {
+            field,
+            none: ttl.is_none() && tags.is_empty(),
+        }
+    }
+
+    /// No TTL, no tags.
+    pub fn none() -> Meta {
+        Meta::new(&Tags::new(), None)
+    }
+}
+
+/// How an invalidation combines its tags.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Kind {
-    Get,
-    Put,
-    Add,
-    Incr,
-    Decr,
-    Del,
-    InvTag,
-    InvTagsAny,
-    InvTagsAll,
-    InvKeys,
-    Keys,
+pub enum Match {
+    Any,
+    All,
+}
+
+/// One request, typed and borrowed. A request can only be built from
+/// checked keys and tags.
+#[derive(Debug, Clone, Copy)]
+pub enum Request<'a> {
+    Get(Key<'a>),
+    Del(Key<'a>),
+    /// PUT; the value's wire text is appended by the caller of `write`.
+    Put(Key<'a>, &'a Meta),
+    /// ADD, as PUT.
+    Add(Key<'a>, &'a Meta),
+    Incr(Key<'a>, i64, &'a Meta),
+    Decr(Key<'a>, i64, &'a Meta),
+    /// INV_TAG for one tag, INV_TAGS_ANY/ALL for several.
+    Invalidate(&'a Tags, Match),
+    KeysByTag(Tag<'a>),
     Stats,
     Flush,
 }
 
-impl Kind {
-    pub fn verb(self) -> &'static str {
+impl<'a> Request<'a> {
+    pub fn kind(&self) -> Kind {
         match self {
-            Kind::Get => "GET",
-            Kind::Put => "PUT",
-            Kind::Add => "ADD",
-            Kind::Incr => "INCR",
-            Kind::Decr => "DECR",
-            Kind::Del => "DEL",
-            Kind::InvTag => "INV_TAG",
-            Kind::InvTagsAny => "INV_TAGS_ANY",
-            Kind::InvTagsAll => "INV_TAGS_ALL",
-            Kind::InvKeys => "INV_KEYS",
-            Kind::Keys => "KEYS_BY_TAG",
-            Kind::Stats => "STATS",
-            Kind::Flush => "FLUSH",
+            Request::Get(_) => Kind::Get,
+            Request::Del(_) => Kind::Del,
+            Request::Put(..) => Kind::Put,
+            Request::Add(..) => Kind::Add,
+            Request::Incr(..) => Kind::Incr,
+            Request::Decr(..) => Kind::Decr,
+            Request::Invalidate(t, _) if t.len() == 1 => Kind::InvTag,
+            Request::Invalidate(_, Match::Any) => Kind::InvTagsAny,
+            Request::Invalidate(_, Match::All) => Kind::InvTagsAll,
+            Request::KeysByTag(_) => Kind::Keys,
+            Request::Stats => Kind::Stats,
+            Request::Flush => Kind::Flush,
         }
     }
 
-    /// May be sent again when the connection broke before any byte of its
-    /// reply was read: doing it twice leaves the same state as once.
-    pub fn idempotent(self) -> bool {
-        !matches!(self, Kind::Add | Kind::Incr | Kind::Decr)
+    /// The key of a single-key request.
+    pub fn key(&self) -> Option<Key<'a>> {
+        match *self {
+            Request::Get(k)
+            | Request::Del(k)
+            | Request::Put(k, _)
+            | Request::Add(k, _)
+            | Request::Incr(k, ..)
+            | Request::Decr(k, ..) => Some(k),
+            _ => None,
+        }
+    }
+
+    /// Whether the request carries a value (PUT, ADD).
+    pub fn takes_value(&self) -> bool {
+        matches!(self, Request::Put(..) | Request::Add(..))
+    }
+
+    /// Appends the request line, `\n` included. For PUT and ADD, `value`
+    /// appends the value's wire text (codec.rs: no LF, no CR at its end); it
+    /// is not called for other requests. On `Err` the line is unfinished:
+    /// the caller drops what was appended.
+    pub fn write<E>(
+        &self,
+        out: &mut Vec<u8>,
+        value: impl FnOnce(&mut Vec<u8>) -> std::result::Result<(), E>,
+    ) -> std::result::Result<(), E> {
+        let verb = self.kind().verb().as_bytes();
+        out.extend_from_slice(verb);
+        match self {
+            Request::Get(k) | Request::Del(k) => {
+                out.push(b'\t');
+                out.extend_from_slice(k.0);
+            }
+            Request::Put(k, m) | Request::Add(k, m) => {
+                out.push(b'\t');
+                out.extend_from_slice(k.0);
+                out.extend_from_slice(&m.field);
+                out.push(b'\t');
+                value(out)?;
+            }
+            Request::Incr(k, by, m) | Request::Decr(k, by, m) => {
+                out.push(b'\t');
+                out.extend_from_slice(k.0);
+                let _ = write!(out, "\t{by}");
+                if !m.none {
+                    out.extend_from_slice(&m.field);
+                }
+            }
+            Request::Invalidate(tags, _) => {
+                out.push(b'\t');
+                out.extend_from_slice(&tags.joined);
+            }
+            Request::KeysByTag(t) => {
+                out.push(b'\t');
+                out.extend_from_slice(t.0.as_bytes());
+            }
+            Request::Stats | Request::Flush => {}
+        }
+        out.push(b'\n');
+        Ok(())
+    }
+
+    /// Appends a request that carries no value (see `write`).
+    pub fn write_plain(&self, out: &mut Vec<u8>) {
+        let _ = self.write(out, |_| Ok::<(), std::convert::Infallible>(()));
+    }
+
+    /// Where the key starts in the written line: right after the verb and
+    /// its TAB.
+    pub fn key_offset(&self) -> usize {
+        self.kind().verb().len() + 1
     }
 }
 
-/// One request, owned (pipelines queue these). Keys and tags are validated
-/// by the constructors in `Command::*` helpers of the callers.
+/// One request, owned, for Rust callers (tests, benchmarks, the session
+/// handler): checked when it is turned into a `Request`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Command {
     Get(String),
     Put {
         key: String,
+        /// The value's wire text (codec.rs).
         value: Vec<u8>,
         tags: Vec<String>,
         ttl: Option<u64>,
@@ -164,7 +393,6 @@ pub enum Command {
     InvTag(String),
     InvTagsAny(Vec<String>),
     InvTagsAll(Vec<String>),
-    InvKeys(Vec<String>),
     Keys(String),
     Stats,
     Flush,
@@ -182,145 +410,210 @@ impl Command {
             Command::InvTag(_) => Kind::InvTag,
             Command::InvTagsAny(_) => Kind::InvTagsAny,
             Command::InvTagsAll(_) => Kind::InvTagsAll,
-            Command::InvKeys(_) => Kind::InvKeys,
             Command::Keys(_) => Kind::Keys,
             Command::Stats => Kind::Stats,
             Command::Flush => Kind::Flush,
         }
     }
 
-    /// Appends the request line, `\n` included.
-    pub fn encode(&self, out: &mut Vec<u8>) {
-        match self {
-            Command::Get(k) => encode_get(out, k),
+    /// Checks the command and hands its `Request` (and value) to `f`.
+    pub fn with_request<T>(&self, f: impl FnOnce(Request<'_>, &[u8]) -> T) -> Result<T> {
+        let meta = |tags: &[String], ttl: &Option<u64>| -> Result<Meta> {
+            Ok(Meta::new(&Tags::from_list(tags)?, *ttl))
+        };
+        Ok(match self {
+            Command::Get(k) => f(Request::Get(Key::text(k)?), b""),
+            Command::Del(k) => f(Request::Del(Key::text(k)?), b""),
             Command::Put {
                 key,
                 value,
                 tags,
                 ttl,
-            } => encode_store(out, "PUT", key, value, tags, *ttl),
+            } => f(Request::Put(Key::text(key)?, &meta(tags, ttl)?), value),
             Command::Add {
                 key,
                 value,
                 tags,
                 ttl,
-            } => encode_store(out, "ADD", key, value, tags, *ttl),
+            } => f(Request::Add(Key::text(key)?, &meta(tags, ttl)?), value),
             Command::Incr { key, by, tags, ttl } => {
-                encode_counter(out, "INCR", key, *by, tags, *ttl)
+                f(Request::Incr(Key::text(key)?, *by, &meta(tags, ttl)?), b"")
             }
             Command::Decr { key, by, tags, ttl } => {
-                encode_counter(out, "DECR", key, *by, tags, *ttl)
+                f(Request::Decr(Key::text(key)?, *by, &meta(tags, ttl)?), b"")
             }
-            Command::Del(k) => encode_simple(out, "DEL", k),
-            Command::InvTag(t) => encode_simple(out, "INV_TAG", t),
-            Command::InvTagsAny(t) => encode_list(out, "INV_TAGS_ANY", t),
-            Command::InvTagsAll(t) => encode_list(out, "INV_TAGS_ALL", t),
-            Command::InvKeys(k) => encode_list(out, "INV_KEYS", k),
-            Command::Keys(t) => encode_simple(out, "KEYS_BY_TAG", t),
-            Command::Stats => out.extend_from_slice(b"STATS\n"),
-            Command::Flush => out.extend_from_slice(b"FLUSH\n"),
+            Command::InvTag(t) => f(
+                Request::Invalidate(&Tags::from_list(std::slice::from_ref(t))?, Match::Any),
+                b"",
+            ),
+            Command::InvTagsAny(t) | Command::InvTagsAll(t) => {
+                let tags = Tags::from_list(t)?;
+                if tags.len() < 2 {
+                    return Err(invalid("INV_TAGS_* needs at least two tags"));
+                }
+                let m = if matches!(self, Command::InvTagsAll(_)) {
+                    Match::All
+                } else {
+                    Match::Any
+                };
+                f(Request::Invalidate(&tags, m), b"")
+            }
+            Command::Keys(t) => f(Request::KeysByTag(Tag::new(t)?), b""),
+            Command::Stats => f(Request::Stats, b""),
+            Command::Flush => f(Request::Flush, b""),
+        })
+    }
+
+    /// The request line, `\n` included (checked first).
+    pub fn encode(&self, out: &mut Vec<u8>) -> Result<()> {
+        self.with_request(|r, value| {
+            let _ = r.write(out, |o| {
+                o.extend_from_slice(value);
+                Ok::<(), std::convert::Infallible>(())
+            });
+        })
+    }
+}
+
+/// What a request expects back: its reply parser and its resend rule.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Get,
+    Put,
+    Add,
+    Incr,
+    Decr,
+    Del,
+    InvTag,
+    InvTagsAny,
+    InvTagsAll,
+    Keys,
+    Stats,
+    Flush,
+}
+
+impl Kind {
+    pub fn verb(self) -> &'static str {
+        match self {
+            Kind::Get => "GET",
+            Kind::Put => "PUT",
+            Kind::Add => "ADD",
+            Kind::Incr => "INCR",
+            Kind::Decr => "DECR",
+            Kind::Del => "DEL",
+            Kind::InvTag => "INV_TAG",
+            Kind::InvTagsAny => "INV_TAGS_ANY",
+            Kind::InvTagsAll => "INV_TAGS_ALL",
+            Kind::Keys => "KEYS_BY_TAG",
+            Kind::Stats => "STATS",
+            Kind::Flush => "FLUSH",
         }
     }
-}
 
-pub fn encode_get(out: &mut Vec<u8>, key: &str) {
-    encode_simple(out, "GET", key)
-}
+    /// May be sent again when its connection broke before any byte of its
+    /// reply arrived: doing it twice leaves the same state as once.
+    pub fn resend_safe(self) -> bool {
+        !matches!(self, Kind::Add | Kind::Incr | Kind::Decr)
+    }
 
-pub fn encode_simple(out: &mut Vec<u8>, verb: &str, arg: &str) {
-    out.reserve(verb.len() + arg.len() + 2);
-    out.extend_from_slice(verb.as_bytes());
-    out.push(b'\t');
-    out.extend_from_slice(arg.as_bytes());
-    out.push(b'\n');
-}
-
-fn encode_list<S: AsRef<str>>(out: &mut Vec<u8>, verb: &str, items: &[S]) {
-    out.extend_from_slice(verb.as_bytes());
-    out.push(b'\t');
-    push_joined(out, items);
-    out.push(b'\n');
-}
-
-fn push_joined<S: AsRef<str>>(out: &mut Vec<u8>, items: &[S]) {
-    for (i, t) in items.iter().enumerate() {
-        if i > 0 {
-            out.push(b',');
+    /// Reads one reply line (without its `\n`) as the answer to this kind
+    /// of request. The only reply parser: GET values and PUT's `OK` come
+    /// out without an allocation (a batch of GETs copies them into one
+    /// arena).
+    pub fn parse(self, line: &[u8]) -> Parsed<'_> {
+        match (self, line) {
+            (Kind::Get, b"NF") => return Parsed::Miss,
+            (Kind::Get, _) if line.starts_with(b"VALUE\t") => return Parsed::Value(&line[6..]),
+            (Kind::Put, b"OK") => return Parsed::Stored,
+            _ => {}
         }
-        out.extend_from_slice(t.as_ref().as_bytes());
-    }
-}
-
-fn push_ttl_tags<S: AsRef<str>>(out: &mut Vec<u8>, tags: &[S], ttl: Option<u64>) {
-    match ttl {
-        Some(t) => {
-            let _ = write!(out, "\t{t}\t");
+        if let Some(text) = line.strip_prefix(b"ERR ") {
+            return Parsed::Refused(Error::Server(String::from_utf8_lossy(text).into_owned()));
         }
-        None => out.extend_from_slice(b"\t-\t"),
+        let bad = || {
+            Parsed::Bad(Error::Protocol {
+                cmd: self.verb(),
+                reply: printable(line),
+            })
+        };
+        let reply = match self {
+            Kind::Get | Kind::Put => return bad(),
+            Kind::Add => match line {
+                b"ADDED" => Reply::Added(true),
+                b"EXISTS" => Reply::Added(false),
+                _ => return bad(),
+            },
+            Kind::Incr | Kind::Decr => {
+                match line.strip_prefix(b"VALUE\t").and_then(parse_num::<i64>) {
+                    Some(i) => Reply::Int(i),
+                    None => return bad(),
+                }
+            }
+            Kind::Del => match line {
+                b"DEL ok" => Reply::Deleted(true),
+                b"DEL nf" => Reply::Deleted(false),
+                _ => return bad(),
+            },
+            Kind::InvTag | Kind::InvTagsAny | Kind::InvTagsAll | Kind::Flush => {
+                match line
+                    .strip_prefix(self.verb().as_bytes())
+                    .and_then(|r| r.strip_prefix(b"\t"))
+                    .and_then(parse_num::<u64>)
+                {
+                    Some(c) => Reply::Count(c),
+                    None => return bad(),
+                }
+            }
+            Kind::Keys => match line.strip_prefix(b"KEYS\t") {
+                Some(list) => Reply::Keys(
+                    list.split(|&b| b == b',')
+                        .filter(|k| !k.is_empty())
+                        .map(|k| String::from_utf8_lossy(k).into_owned())
+                        .collect(),
+                ),
+                None => return bad(),
+            },
+            Kind::Stats => match parse_stats(line) {
+                Some(s) => Reply::Stats(s),
+                None => return bad(),
+            },
+        };
+        Parsed::Reply(reply)
     }
-    if tags.is_empty() {
-        out.push(b'-');
-    } else {
-        push_joined(out, tags);
+}
+
+fn parse_stats(line: &[u8]) -> Option<ServerStats> {
+    let rest = line.strip_prefix(b"STATS\t")?;
+    let f: Vec<&[u8]> = rest.split(|&b| b == b'\t').collect();
+    if f.len() != 5 {
+        return None;
     }
+    Some(ServerStats {
+        hits: parse_num(f[0])?,
+        misses: parse_num(f[1])?,
+        puts: parse_num(f[2])?,
+        invalidations: parse_num(f[3])?,
+        hit_ratio: parse_num(f[4])?,
+    })
 }
 
-/// PUT or ADD. The value must already be wire text (codec.rs): no LF, no
-/// CR at its end.
-pub fn encode_store<S: AsRef<str>>(
-    out: &mut Vec<u8>,
-    verb: &str,
-    key: &str,
-    value: &[u8],
-    tags: &[S],
-    ttl: Option<u64>,
-) {
-    out.reserve(verb.len() + key.len() + value.len() + 16);
-    encode_store_head(out, verb, key, tags, ttl);
-    out.extend_from_slice(value);
-    out.push(b'\n');
-}
-
-/// PUT or ADD up to the value: the caller appends the value's wire text
-/// and `\n` (so a value is encoded straight into the request buffer).
-pub fn encode_store_head<S: AsRef<str>>(
-    out: &mut Vec<u8>,
-    verb: &str,
-    key: &str,
-    tags: &[S],
-    ttl: Option<u64>,
-) {
-    out.extend_from_slice(verb.as_bytes());
-    out.push(b'\t');
-    out.extend_from_slice(key.as_bytes());
-    encode_store_middle(out, tags, ttl);
-}
-
-/// What follows the key of a PUT/ADD up to its value, `\tttl\ttags\t`:
-/// the same for every item of a putMany, so it is encoded once.
-pub fn encode_store_middle<S: AsRef<str>>(out: &mut Vec<u8>, tags: &[S], ttl: Option<u64>) {
-    push_ttl_tags(out, tags, ttl);
-    out.push(b'\t');
-}
-
-/// INCR or DECR. TTL and tags are only sent when given, since the server
-/// replaces them only then.
-pub fn encode_counter<S: AsRef<str>>(
-    out: &mut Vec<u8>,
-    verb: &str,
-    key: &str,
-    by: i64,
-    tags: &[S],
-    ttl: Option<u64>,
-) {
-    out.extend_from_slice(verb.as_bytes());
-    out.push(b'\t');
-    out.extend_from_slice(key.as_bytes());
-    let _ = write!(out, "\t{by}");
-    if ttl.is_some() || !tags.is_empty() {
-        push_ttl_tags(out, tags, ttl);
-    }
-    out.push(b'\n');
+/// A reply line as read by `Kind::parse`.
+#[derive(Debug)]
+pub enum Parsed<'a> {
+    /// GET hit: the value's wire text, borrowed from the line.
+    Value(&'a [u8]),
+    /// GET miss.
+    Miss,
+    /// PUT: `OK`.
+    Stored,
+    /// Any other answer.
+    Reply(Reply),
+    /// The server refused this request (`ERR ...`): an answer, and the
+    /// connection stays in step.
+    Refused(Error),
+    /// A line that is no answer to this request: the connection is out of
+    /// step and must not be used again.
+    Bad(Error),
 }
 
 /// Server counters from STATS.
@@ -353,85 +646,16 @@ pub enum Reply {
     Stats(ServerStats),
 }
 
-/// Interprets one reply line (without its `\n`) as the answer to `kind`.
-/// An `ERR` line is `Error::Server` with the server's text; a line that
-/// does not fit is `Error::Protocol`.
+/// `Kind::parse`, owned: an `ERR` line is `Error::Server` with the server's
+/// text; a line that does not fit is `Error::Protocol`.
 pub fn parse_reply(kind: Kind, line: &[u8]) -> Result<Reply> {
-    if let Some(text) = line.strip_prefix(b"ERR ") {
-        return Err(Error::Server(String::from_utf8_lossy(text).into_owned()));
+    match kind.parse(line) {
+        Parsed::Value(v) => Ok(Reply::Value(Some(v.to_vec()))),
+        Parsed::Miss => Ok(Reply::Value(None)),
+        Parsed::Stored => Ok(Reply::Stored),
+        Parsed::Reply(r) => Ok(r),
+        Parsed::Refused(e) | Parsed::Bad(e) => Err(e),
     }
-    let bad = || Error::Protocol {
-        cmd: kind.verb(),
-        reply: printable(line),
-    };
-    let reply = match kind {
-        Kind::Get => match line {
-            b"NF" => Reply::Value(None),
-            _ => Reply::Value(Some(
-                line.strip_prefix(b"VALUE\t").ok_or_else(bad)?.to_vec(),
-            )),
-        },
-        Kind::Put => match line {
-            b"OK" => Reply::Stored,
-            _ => return Err(bad()),
-        },
-        Kind::Add => match line {
-            b"ADDED" => Reply::Added(true),
-            b"EXISTS" => Reply::Added(false),
-            _ => return Err(bad()),
-        },
-        Kind::Incr | Kind::Decr => Reply::Int(
-            line.strip_prefix(b"VALUE\t")
-                .and_then(parse_num::<i64>)
-                .ok_or_else(bad)?,
-        ),
-        Kind::Del => match line {
-            b"DEL ok" => Reply::Deleted(true),
-            b"DEL nf" => Reply::Deleted(false),
-            _ => return Err(bad()),
-        },
-        Kind::InvTag | Kind::InvTagsAny | Kind::InvTagsAll | Kind::InvKeys | Kind::Flush => {
-            let verb = match kind {
-                Kind::Flush => "FLUSH",
-                _ => kind.verb(),
-            };
-            Reply::Count(
-                line.strip_prefix(verb.as_bytes())
-                    .and_then(|r| r.strip_prefix(b"\t"))
-                    .and_then(parse_num::<u64>)
-                    .ok_or_else(bad)?,
-            )
-        }
-        Kind::Keys => {
-            let list = line.strip_prefix(b"KEYS\t").ok_or_else(bad)?;
-            if list.is_empty() {
-                Reply::Keys(Vec::new())
-            } else {
-                Reply::Keys(
-                    list.split(|&b| b == b',')
-                        .filter(|k| !k.is_empty())
-                        .map(|k| String::from_utf8_lossy(k).into_owned())
-                        .collect(),
-                )
-            }
-        }
-        Kind::Stats => {
-            let rest = line.strip_prefix(b"STATS\t").ok_or_else(bad)?;
-            let f: Vec<&[u8]> = rest.split(|&b| b == b'\t').collect();
-            if f.len() != 5 {
-                return Err(bad());
-            }
-            let n = |i: usize| parse_num::<u64>(f[i]).ok_or_else(bad);
-            Reply::Stats(ServerStats {
-                hits: n(0)?,
-                misses: n(1)?,
-                puts: n(2)?,
-                invalidations: n(3)?,
-                hit_ratio: parse_num::<f64>(f[4]).ok_or_else(bad)?,
-            })
-        }
-    };
-    Ok(reply)
 }
 
 fn parse_num<T: std::str::FromStr>(b: &[u8]) -> Option<T> {
@@ -458,6 +682,7 @@ mod tests {
             let k = [b'a', c, b'b'];
             let valid = std::str::from_utf8(&k).is_ok_and(|s| validate_key(s).is_ok());
             assert_eq!(plain_key(&k), c < 0x80 && valid, "byte {c:#04x}");
+            assert_eq!(Key::new(&k).is_ok(), valid, "byte {c:#04x}");
         }
         assert!(!plain_key(b""));
         assert!(plain_key(b"user:42 name-x_y.z"));
@@ -465,12 +690,13 @@ mod tests {
             !plain_key("caf\u{e9}".as_bytes()),
             "non-ASCII goes the slow way"
         );
-        assert!(validate_key("caf\u{e9}").is_ok());
+        assert!(Key::text("caf\u{e9}").is_ok());
+        assert!(Key::new(b"\xff").is_err());
     }
 
     fn enc(c: Command) -> String {
         let mut v = Vec::new();
-        c.encode(&mut v);
+        c.encode(&mut v).unwrap();
         String::from_utf8(v).unwrap()
     }
 
@@ -479,14 +705,22 @@ mod tests {
         assert!(validate_key("a key").is_ok());
         for bad in ["", "a\tb", "a\nFLUSH", "a\r", "a,b"] {
             assert!(validate_key(bad).is_err(), "{bad:?}");
+            assert!(Key::text(bad).is_err(), "{bad:?}");
         }
         assert!(validate_tag("red").is_ok());
         for bad in ["", "-", " red", "red ", "a,b", "a\tb", "x\n"] {
             assert!(validate_tag(bad).is_err(), "{bad:?}");
+            assert!(Tags::from_list(&["ok", bad]).is_err(), "{bad:?}");
         }
         assert_eq!(validate_ttl(None).unwrap(), None);
         assert_eq!(validate_ttl(Some(0)).unwrap(), Some(0));
         assert!(validate_ttl(Some(-1)).is_err());
+        let t = Tags::from_list(&["a", "b c", "d"]).unwrap();
+        let back: Vec<&str> = t.iter().map(Tag::as_str).collect();
+        assert_eq!(back, ["a", "b c", "d"]);
+        for i in [0, 7, -1, i64::MIN, i64::MAX] {
+            assert_eq!(IntKey::new(i).key().as_bytes(), i.to_string().as_bytes());
+        }
     }
 
     #[test]
@@ -532,8 +766,66 @@ mod tests {
             enc(Command::InvTagsAll(vec!["a".into(), "b".into()])),
             "INV_TAGS_ALL\ta,b\n"
         );
+        assert_eq!(enc(Command::InvTag("a".into())), "INV_TAG\ta\n");
         assert_eq!(enc(Command::Keys("t".into())), "KEYS_BY_TAG\tt\n");
         assert_eq!(enc(Command::Stats), "STATS\n");
+        assert_eq!(enc(Command::Flush), "FLUSH\n");
+        assert!(Command::Get("a\nFLUSH".into())
+            .encode(&mut Vec::new())
+            .is_err());
+        assert!(Command::InvTagsAny(vec!["a".into()])
+            .encode(&mut Vec::new())
+            .is_err());
+    }
+
+    #[test]
+    fn every_request_names_its_kind_and_key() {
+        let meta = Meta::new(&Tags::from_list(&["t1", "t2"]).unwrap(), Some(5));
+        let tags = Tags::from_list(&["x", "y"]).unwrap();
+        let one = Tags::from_list(&["x"]).unwrap();
+        for key in ["k", "user:1", "caf\u{e9} x"] {
+            let k = Key::text(key).unwrap();
+            for r in [
+                Request::Get(k),
+                Request::Del(k),
+                Request::Put(k, &meta),
+                Request::Add(k, &meta),
+                Request::Incr(k, 3, &meta),
+                Request::Decr(k, 3, &meta),
+            ] {
+                let mut line = Vec::new();
+                r.write(&mut line, |o| {
+                    o.extend_from_slice(b"va\tlue");
+                    Ok::<(), ()>(())
+                })
+                .unwrap();
+                let at = r.key_offset();
+                assert_eq!(&line[..at - 1], r.kind().verb().as_bytes());
+                assert_eq!(&line[at..at + key.len()], key.as_bytes(), "{r:?}");
+                assert!(matches!(line.get(at + key.len()), Some(b'\t' | b'\n')));
+                assert_eq!(r.key(), Some(k));
+            }
+        }
+        assert_eq!(Request::Invalidate(&one, Match::All).kind(), Kind::InvTag);
+        assert_eq!(
+            Request::Invalidate(&tags, Match::Any).kind(),
+            Kind::InvTagsAny
+        );
+        assert_eq!(Request::Invalidate(&tags, Match::Any).key(), None);
+    }
+
+    #[test]
+    fn a_failed_value_leaves_an_error() {
+        let k = Key::text("k").unwrap();
+        let m = Meta::none();
+        let mut out = Vec::new();
+        let r = Request::Put(k, &m).write(&mut out, |_| Err("no"));
+        assert_eq!(r, Err("no"));
+        let mut out = Vec::new();
+        Request::Get(k)
+            .write(&mut out, |_| Err::<(), _>("never called"))
+            .unwrap();
+        assert_eq!(out, b"GET\tk\n");
     }
 
     #[test]
@@ -587,8 +879,13 @@ mod tests {
         );
         let e = parse_reply(Kind::Incr, b"ERR value is not an integer").unwrap_err();
         assert!(matches!(&e, Error::Server(t) if t == "value is not an integer"));
+        assert!(matches!(
+            Kind::Get.parse(b"ERR missing_key"),
+            Parsed::Refused(_)
+        ));
         let e = parse_reply(Kind::Put, b"VALUE\tx").unwrap_err();
         assert!(e.to_string().contains("unexpected reply"), "{e}");
+        assert!(matches!(Kind::Del.parse(b"VALUE\tx"), Parsed::Bad(_)));
         assert!(parse_reply(Kind::Stats, b"STATS\t1").is_err());
         assert!(parse_reply(Kind::InvTag, b"INV_TAG\tx").is_err());
     }

@@ -62,9 +62,13 @@ pub fn class_of(e: &Error) -> &'static ClassEntry {
     }
 }
 
-pub fn to_php(e: Error) -> PhpException {
-    let class = class_of(&e);
-    PhpException::new(e.to_string(), 0, class)
+/// A client error becomes the exception of its kind, so PHP-layer code
+/// propagates client errors with `?`.
+impl From<Error> for PhpException {
+    fn from(e: Error) -> PhpException {
+        let class = class_of(&e);
+        PhpException::new(e.to_string(), 0, class)
+    }
 }
 
 pub fn value_error(msg: impl Into<String>) -> PhpException {

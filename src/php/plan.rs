@@ -5,9 +5,10 @@
 use super::exceptions::{self, tagcache_error, type_error, value_error};
 use super::ffi;
 use super::values;
-use crate::client::batch::{Batch, Replies, Slot};
+use crate::client::batch::Batch;
 use crate::client::config::{AllowedClasses, Serializer};
-use crate::client::protocol::{self, Kind, Reply};
+use crate::client::protocol::{self, IntKey, Key, Match, Meta, Reply, Request, Tag, Tags};
+use crate::client::replies::{Replies, Slot};
 use crate::client::{Client, Error};
 use ext_php_rs::exception::PhpException;
 use ext_php_rs::types::{ZendHashTable, Zval};
@@ -23,8 +24,8 @@ pub enum Shape {
     Added,
     /// get: the value, or the default on a miss.
     Value(Zval),
-    /// getMany: [key => value] of the hits, in request order (the keys are
-    /// read back from the queued GET lines).
+    /// getMany: [key => value] of the hits, in request order (the keys
+    /// were kept by the batch when queued).
     Many,
     /// delete: whether it existed.
     Deleted,
@@ -50,13 +51,12 @@ pub struct Plan {
     calls: Vec<(Shape, usize)>,
 }
 
-/// Appends one key from a PHP array (an int is taken as its decimal
-/// text), checked as `validate_key` does, without copying it first.
-fn push_key(out: &mut Vec<u8>, v: &Zval, what: &str) -> PResult<()> {
+/// Calls `f` with the key in a PHP array element (an int is taken as its
+/// decimal text), checked, without copying it.
+fn with_key<T>(v: &Zval, what: &str, f: impl FnOnce(Key<'_>) -> T) -> PResult<T> {
     let v = v.dereference();
     if let Some(i) = v.long() {
-        crate::client::codec::encode_int(out, i);
-        return Ok(());
+        return Ok(f(IntKey::new(i).key()));
     }
     let Some(s) = v.zend_str() else {
         return Err(type_error(format!(
@@ -64,18 +64,15 @@ fn push_key(out: &mut Vec<u8>, v: &Zval, what: &str) -> PResult<()> {
             v.get_type()
         )));
     };
-    push_key_bytes(out, s.as_bytes(), what)
+    Ok(f(Key::new(s.as_bytes())?))
 }
 
-/// Appends a key given as bytes, checked as `validate_key` does.
-fn push_key_bytes(out: &mut Vec<u8>, k: &[u8], what: &str) -> PResult<()> {
-    if !protocol::plain_key(k) {
-        let k = std::str::from_utf8(k)
-            .map_err(|_| value_error(format!("{what} must be valid UTF-8")))?;
-        protocol::validate_key(k).map_err(exceptions::to_php)?;
-    }
-    out.extend_from_slice(k);
-    Ok(())
+/// The key of a PHP array's element key.
+fn with_hash_key<T>(k: ffi::HashKey<'_>, f: impl FnOnce(Key<'_>) -> T) -> PResult<T> {
+    Ok(match k {
+        ffi::HashKey::Int(i) => f(IntKey::new(i).key()),
+        ffi::HashKey::Str(s) => f(Key::new(s)?),
+    })
 }
 
 fn string_arg(v: &Zval, what: &str) -> PResult<String> {
@@ -95,27 +92,18 @@ fn string_arg(v: &Zval, what: &str) -> PResult<String> {
     }
 }
 
-/// Tags from a PHP array, validated.
-pub fn tags_of(arr: &ZendHashTable) -> PResult<Vec<String>> {
-    let mut out = Vec::with_capacity(arr.len());
+/// Tags from a PHP array, checked.
+pub fn tags_of(arr: &ZendHashTable) -> PResult<Tags> {
+    let mut out = Tags::new();
     for v in arr.values() {
-        let t = string_arg(v, "each tag")?;
-        protocol::validate_tag(&t).map_err(exceptions::to_php)?;
-        out.push(t);
+        out.push(&string_arg(v, "each tag")?)?;
     }
     Ok(out)
 }
 
-pub fn key_arg(key: &str) -> PResult<()> {
-    protocol::validate_key(key).map_err(exceptions::to_php)
-}
-
-pub fn ttl_arg(ttl: Option<i64>) -> PResult<Option<u64>> {
-    protocol::validate_ttl(ttl).map_err(exceptions::to_php)
-}
-
-fn arg_err(e: Error) -> PhpException {
-    exceptions::to_php(e)
+fn meta(tags: &[String], ttl: Option<i64>) -> PResult<Meta> {
+    let tags = Tags::from_list(tags)?;
+    Ok(Meta::new(&tags, protocol::validate_ttl(ttl)?))
 }
 
 impl Plan {
@@ -136,13 +124,24 @@ impl Plan {
         self.calls.clear();
     }
 
-    fn one(&mut self, shape: Shape, kind: Kind, encode: impl FnOnce(&mut Vec<u8>)) {
-        self.batch.push(kind, encode);
+    fn one(&mut self, shape: Shape, req: Request<'_>) {
+        self.batch.push(req);
         self.calls.push((shape, 1));
     }
 
+    /// Runs `queue`, which queues the requests of one call; on failure
+    /// nothing of the call stays queued. Otherwise records the call.
+    fn call(&mut self, shape: Shape, queue: impl FnOnce(&mut Batch) -> PResult<()>) -> PResult<()> {
+        let mark = self.batch.len();
+        if let Err(e) = queue(&mut self.batch) {
+            self.batch.truncate(mark);
+            return Err(e);
+        }
+        self.calls.push((shape, self.batch.len() - mark));
+        Ok(())
+    }
+
     /// put/add. Arguments are checked before anything is queued.
-    #[allow(clippy::too_many_arguments)]
     pub fn store(
         &mut self,
         add: bool,
@@ -152,22 +151,16 @@ impl Plan {
         ttl: Option<i64>,
         ser: Serializer,
     ) -> PResult<()> {
-        key_arg(key)?;
-        protocol::validate_tags(tags).map_err(arg_err)?;
-        let ttl = ttl_arg(ttl)?;
-        let (verb, kind, shape) = if add {
-            ("ADD", Kind::Add, Shape::Added)
+        let key = Key::text(key)?;
+        let meta = meta(tags, ttl)?;
+        let (req, shape) = if add {
+            (Request::Add(key, &meta), Shape::Added)
         } else {
-            ("PUT", Kind::Put, Shape::Stored)
+            (Request::Put(key, &meta), Shape::Stored)
         };
-        self.batch.try_push(kind, |b| {
-            protocol::encode_store_head(b, verb, key, tags, ttl);
-            values::encode(value, ser, b)?;
-            b.push(b'\n');
-            Ok::<(), PhpException>(())
-        })?;
-        self.calls.push((shape, 1));
-        Ok(())
+        self.call(shape, |b| {
+            b.push_with(req, |out| values::encode(value, ser, out))
+        })
     }
 
     pub fn put_many(
@@ -177,90 +170,58 @@ impl Plan {
         ttl: Option<i64>,
         ser: Serializer,
     ) -> PResult<()> {
-        protocol::validate_tags(tags).map_err(arg_err)?;
-        let ttl = ttl_arg(ttl)?;
-        // What follows the key is the same for every item: "\tttl\ttags\t".
-        let mut rest = Vec::new();
-        protocol::encode_store_middle(&mut rest, tags, ttl);
-        let mark = self.batch.len();
-        self.batch
-            .reserve(items.len(), items.len() * (rest.len() + 48));
-        let r = ffi::walk(items, |k, value| {
-            self.batch.try_push(Kind::Put, |b| {
-                b.extend_from_slice(b"PUT\t");
-                match k {
-                    ffi::HashKey::Int(i) => crate::client::codec::encode_int(b, i),
-                    ffi::HashKey::Str(k) => push_key_bytes(b, k, "each key")?,
-                }
-                b.extend_from_slice(&rest);
-                values::encode(value, ser, b)?;
-                b.push(b'\n');
-                Ok::<(), PhpException>(())
+        // TTL and tags are the same for every item: written once.
+        let meta = meta(tags, ttl)?;
+        self.call(Shape::Stored, |b| {
+            b.reserve(items.len(), items.len() * 64);
+            ffi::walk(items, |k, value| {
+                with_hash_key(k, |key| {
+                    b.push_with(Request::Put(key, &meta), |out| {
+                        values::encode(value, ser, out)
+                    })
+                })?
             })
-        });
-        // Any bad key or value leaves nothing of this call queued.
-        if let Err(e) = r {
-            self.batch.truncate(mark);
-            return Err(e);
-        }
-        self.calls
-            .push((Shape::Stored, self.batch.len().saturating_sub(mark)));
-        Ok(())
+        })
     }
 
     pub fn get(&mut self, key: &str, default: Zval) -> PResult<()> {
-        key_arg(key)?;
-        self.one(Shape::Value(default), Kind::Get, |b| {
-            protocol::encode_get(b, key)
-        });
+        self.one(Shape::Value(default), Request::Get(Key::text(key)?));
         Ok(())
     }
 
-    /// Queues `VERB\tkey` for every key of a PHP array; a bad key throws
-    /// and leaves nothing of this call queued.
-    fn queue_keys(&mut self, keys: &ZendHashTable, verb: &[u8], kind: Kind) -> PResult<usize> {
-        let mark = self.batch.len();
-        self.batch.reserve(keys.len(), keys.len() * 32);
-        let r = ffi::walk(keys, |_, v| {
-            self.batch.try_push(kind, |b| {
-                b.extend_from_slice(verb);
-                b.push(b'\t');
-                push_key(b, v, "each key")?;
-                b.push(b'\n');
-                Ok::<(), PhpException>(())
+    /// Queues a GET or DEL for every key of a PHP array.
+    fn keys_call(&mut self, keys: &ZendHashTable, shape: Shape, del: bool) -> PResult<()> {
+        self.call(shape, |b| {
+            b.reserve(keys.len(), keys.len() * 32);
+            ffi::walk(keys, |_, v| {
+                with_key(v, "each key", |key| {
+                    b.push(if del {
+                        Request::Del(key)
+                    } else {
+                        Request::Get(key)
+                    })
+                })
             })
-        });
-        if let Err(e) = r {
-            self.batch.truncate(mark);
-            return Err(e);
-        }
-        Ok(self.batch.len().saturating_sub(mark))
+        })
     }
 
     pub fn get_many(&mut self, keys: &ZendHashTable) -> PResult<()> {
-        let n = self.queue_keys(keys, b"GET", Kind::Get)?;
-        self.calls.push((Shape::Many, n));
-        Ok(())
+        self.keys_call(keys, Shape::Many, false)
     }
 
     pub fn delete(&mut self, key: &str) -> PResult<()> {
-        key_arg(key)?;
-        self.one(Shape::Deleted, Kind::Del, |b| {
-            protocol::encode_simple(b, "DEL", key)
-        });
+        self.one(Shape::Deleted, Request::Del(Key::text(key)?));
         Ok(())
     }
 
     pub fn delete_many(&mut self, keys: &ZendHashTable) -> PResult<()> {
-        let n = self.queue_keys(keys, b"DEL", Kind::Del)?;
-        self.calls.push((Shape::DeletedCount, n));
-        Ok(())
+        self.keys_call(keys, Shape::DeletedCount, true)
     }
 
     pub fn invalidate(&mut self, tags: &Zval, mode: &str) -> PResult<()> {
-        let all = match mode {
-            "any" => false,
-            "all" => true,
+        let m = match mode {
+            "any" => Match::Any,
+            "all" => Match::All,
             _ => {
                 return Err(value_error(format!(
                     "mode must be 'any' or 'all', '{mode}' given"
@@ -271,45 +232,31 @@ impl Plan {
         let list = if let Some(arr) = tags.array() {
             tags_of(arr)?
         } else if tags.is_string() || tags.is_long() {
-            let t = string_arg(tags, "tag")?;
-            protocol::validate_tag(&t).map_err(arg_err)?;
-            vec![t]
+            let mut t = Tags::new();
+            t.push(&string_arg(tags, "tag")?)?;
+            t
         } else {
             return Err(type_error(format!(
                 "tags must be of type string|array, {} given",
                 tags.get_type()
             )));
         };
-        match list.len() {
-            0 => return Err(value_error("tags must not be empty")),
-            1 => self.one(Shape::Count, Kind::InvTag, |b| {
-                protocol::encode_simple(b, "INV_TAG", &list[0])
-            }),
-            _ => {
-                let cmd = if all {
-                    protocol::Command::InvTagsAll(list)
-                } else {
-                    protocol::Command::InvTagsAny(list)
-                };
-                self.one(Shape::Count, cmd.kind(), |b| cmd.encode(b));
-            }
+        if list.is_empty() {
+            return Err(value_error("tags must not be empty"));
         }
+        self.one(Shape::Count, Request::Invalidate(&list, m));
         Ok(())
     }
 
     pub fn invalidate_one(&mut self, tag: &str) -> PResult<()> {
-        protocol::validate_tag(tag).map_err(arg_err)?;
-        self.one(Shape::Count, Kind::InvTag, |b| {
-            protocol::encode_simple(b, "INV_TAG", tag)
-        });
+        let mut t = Tags::new();
+        t.push(tag)?;
+        self.one(Shape::Count, Request::Invalidate(&t, Match::Any));
         Ok(())
     }
 
     pub fn keys_by_tag(&mut self, tag: &str) -> PResult<()> {
-        protocol::validate_tag(tag).map_err(arg_err)?;
-        self.one(Shape::Keys, Kind::Keys, |b| {
-            protocol::encode_simple(b, "KEYS_BY_TAG", tag)
-        });
+        self.one(Shape::Keys, Request::KeysByTag(Tag::new(tag)?));
         Ok(())
     }
 
@@ -318,17 +265,17 @@ impl Plan {
         if tags.is_empty() {
             return Err(value_error("tags must not be empty"));
         }
-        for t in &tags {
-            self.batch
-                .push(Kind::Keys, |b| protocol::encode_simple(b, "KEYS_BY_TAG", t));
-        }
         let shape = if all {
             Shape::Intersection
         } else {
             Shape::Union
         };
-        self.calls.push((shape, tags.len()));
-        Ok(())
+        self.call(shape, |b| {
+            for t in tags.iter() {
+                b.push(Request::KeysByTag(t));
+            }
+            Ok(())
+        })
     }
 
     pub fn counter(
@@ -339,50 +286,32 @@ impl Plan {
         tags: &[String],
         ttl: Option<i64>,
     ) -> PResult<()> {
-        key_arg(key)?;
-        protocol::validate_tags(tags).map_err(arg_err)?;
-        let ttl = ttl_arg(ttl)?;
-        let (verb, kind) = if decr {
-            ("DECR", Kind::Decr)
+        let key = Key::text(key)?;
+        let meta = meta(tags, ttl)?;
+        let req = if decr {
+            Request::Decr(key, by, &meta)
         } else {
-            ("INCR", Kind::Incr)
+            Request::Incr(key, by, &meta)
         };
-        self.one(Shape::Int, kind, |b| {
-            protocol::encode_counter(b, verb, key, by, tags, ttl)
-        });
+        self.one(Shape::Int, req);
         Ok(())
     }
 
     pub fn stats(&mut self) {
-        self.one(Shape::Stats, Kind::Stats, |b| {
-            b.extend_from_slice(b"STATS\n")
-        });
+        self.one(Shape::Stats, Request::Stats);
     }
 
     pub fn ping(&mut self) {
-        self.one(Shape::Ping, Kind::Stats, |b| {
-            b.extend_from_slice(b"STATS\n")
-        });
+        self.one(Shape::Ping, Request::Stats);
     }
 
     pub fn flush(&mut self) {
-        self.one(Shape::Count, Kind::Flush, |b| {
-            b.extend_from_slice(b"FLUSH\n")
-        });
+        self.one(Shape::Count, Request::Flush);
     }
 
-    /// Sends the plan. With one request it takes the single-request path;
-    /// otherwise the batch engine. The replies land in `out`, one slot per
-    /// request.
+    /// Sends the plan; the replies land in `out`, one slot per request.
     pub fn send(&self, client: &Client, out: &mut Replies) -> PResult<()> {
-        let r = if self.batch.len() == 1 {
-            let kind = self.batch.kinds()[0];
-            let bytes = self.batch.bytes();
-            client.call_into(kind, &|b| b.extend_from_slice(bytes), out)
-        } else {
-            client.batch_into(&self.batch, out)
-        };
-        r.map_err(exceptions::to_php)
+        Ok(client.run(&self.batch, out)?)
     }
 
     /// Runs a plan of exactly one call and returns its result; any error
@@ -395,7 +324,7 @@ impl Plan {
         for (shape, n) in self.calls {
             out = Some(finish(shape, &mut rs, first, n, &self.batch, ctx).map_err(
                 |e| match e {
-                    Failed::Server(e) => exceptions::to_php(e),
+                    Failed::Server(e) => PhpException::from(e),
                     Failed::Php(p) => p,
                 },
             )?);
@@ -515,7 +444,7 @@ fn finish(
     if let Some(e) = slots.clone().find_map(|i| rs.take_failure(i)) {
         return Err(match e.kind() {
             crate::client::ErrorKind::Server => Failed::Server(e),
-            _ => Failed::Php(exceptions::to_php(e)),
+            _ => Failed::Php(e.into()),
         });
     }
     let last = first + n.saturating_sub(1);
@@ -546,7 +475,7 @@ fn finish(
                 match rs.take(i) {
                     Slot::Value(a, b) => {
                         let v = values::decode(rs.value(a, b), ctx.allowed)?;
-                        ffi::hash_set(&mut ht, get_key(batch.request(i)), v);
+                        ffi::hash_set(&mut ht, batch.key(i).unwrap_or_default(), v);
                     }
                     Slot::Miss => {}
                     other => return Err(stray("GET", as_reply(rs, other))),
@@ -616,13 +545,6 @@ fn finish(
             r => return Err(stray("STATS", r)),
         },
     })
-}
-
-/// The key of a queued `GET\tkey\n` line.
-fn get_key(line: &[u8]) -> &[u8] {
-    line.strip_prefix(b"GET\t")
-        .and_then(|k| k.strip_suffix(b"\n"))
-        .unwrap_or_default()
 }
 
 pub fn pool_array(p: &crate::client::pool::PoolStats) -> PResult<Zval> {

@@ -1,7 +1,7 @@
 //! `TagCache`: the PHP class. Argument checking and result shaping live in
 //! plan.rs; the protocol and the pool in client/.
 
-use super::exceptions::{self, tagcache_error, type_error, value_error};
+use super::exceptions::{tagcache_error, type_error, value_error};
 use super::pipeline::TagCachePipeline;
 use super::plan::{Ctx, PhpArray, Plan};
 use super::{ffi, values};
@@ -19,7 +19,7 @@ pub fn build_options(arr: Option<&ZendHashTable>) -> PResult<Options> {
     let mut o = Options::default();
     for name in OPTION_NAMES {
         if let Some(text) = ffi::ini_value(&format!("tagcache.{name}")) {
-            o.set_ini(name, &text).map_err(exceptions::to_php)?;
+            o.set_ini(name, &text)?;
         }
     }
     if let Some(arr) = arr {
@@ -35,7 +35,7 @@ pub fn build_options(arr: Option<&ZendHashTable>) -> PResult<Options> {
                 ArrayKey::ZendString(s) => String::from_utf8_lossy(s.as_bytes()).into_owned(),
             };
             let val = opt_value(&name, v)?;
-            o.set(&name, val).map_err(exceptions::to_php)?;
+            o.set(&name, val)?;
         }
     }
     if !values::serializer_available(o.serializer) {
