@@ -418,7 +418,8 @@ function backends(array $env): array
     $b['tagcache'] = [
         'title' => 'TagCache',
         'connect' => static fn (array $cfg) => new TagCache(['port' => $env['tc_port']] + $cfg['client']),
-        'm' => ['put' => 'put', 'get' => 'get', 'getMany' => 'getMany', 'putMany' => 'putMany'],
+        'm' => ['put' => 'put', 'get' => 'get', 'getMany' => 'getMany', 'putMany' => 'putMany',
+            'delete' => 'deleteMany'],
         'list' => false,
         'tags' => true,
         'pid' => 'tc_pid',
@@ -433,7 +434,7 @@ function backends(array $env): array
                 }
                 return $r;
             },
-            'm' => ['put' => 'set', 'get' => 'get', 'getMany' => 'mGet', 'putMany' => 'mSet'],
+            'm' => ['put' => 'set', 'get' => 'get', 'getMany' => 'mGet', 'putMany' => 'mSet', 'delete' => 'del'],
             'list' => true,
             'tags' => false,
             'pid' => 'redis_pid',
@@ -1106,14 +1107,18 @@ foreach ($o['configs'] as $cfgName) {
     $cfgOut = ['name' => $cfgName, 'title' => $cfg['title'], 'client_options' => $cfg['client'],
         'server_args' => $serverBin !== null ? $cfg['server'] : null, 'tc_pid' => $env['tc_pid'],
         'redis_pid' => $env['redis_pid'], 'rows' => []];
-    $populated = []; // value sizes whose keys this configuration has written
     foreach ($o['sections'] as $sec) {
-        foreach (plan_rows($sec, $o) as $row) {
-            if (isset($row['vsize']) && !isset($populated[$row['vsize']])) {
-                $populated[$row['vsize']] = true;
+        $rows = plan_rows($sec, $o);
+        foreach ($rows as $ri => $row) {
+            // The big values of a size are written before its first row and
+            // deleted after its last, so the servers never hold them all.
+            $vsize = $row['vsize'] ?? null;
+            $firstOfSize = $vsize !== null && ($rows[$ri - 1]['vsize'] ?? null) !== $vsize;
+            $lastOfSize = $vsize !== null && ($rows[$ri + 1]['vsize'] ?? null) !== $vsize;
+            if ($firstOfSize) {
                 foreach ($bes as $be) {
                     $c = $be['connect']($cfg);
-                    populate($be, $c, big_pairs($row['vsize'], $row['pool']));
+                    populate($be, $c, big_pairs($vsize, $row['pool']));
                     $c->close();
                 }
             }
@@ -1130,6 +1135,17 @@ foreach ($o['configs'] as $cfgName) {
             $ratio = isset($agg['phpredis']) ? ratios($agg['tagcache'], $agg['phpredis']) : null;
             print_row($row, $agg, $ratio);
             $cfgOut['rows'][] = ['row' => $row, 'results' => $agg, 'ratios' => $ratio, 'runs' => $runs];
+            if ($lastOfSize) {
+                $keys = [];
+                for ($j = 0; $j < $row['pool']; $j++) {
+                    $keys[] = big_key($vsize, $j);
+                }
+                foreach ($bes as $be) {
+                    $c = $be['connect']($cfg);
+                    $c->{$be['m']['delete']}($keys);
+                    $c->close();
+                }
+            }
         }
     }
     $results['configs'][$cfgName] = $cfgOut;
