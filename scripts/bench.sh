@@ -3,14 +3,21 @@
 # redis-server for the comparison), builds, then runs
 #   1. cargo bench --bench client   (criterion: single calls, pipelines,
 #      fan-out, where fan-out pays, pool checkout), and
-#   2. php-tests/bench/bench.php     (TagCache vs phpredis, ratios per row;
-#      it starts its own tagcache-server and redis-server).
-# Arguments are passed to bench.php (e.g. --repeat=5 --rows=get,getMany).
-# BENCH_PARTS="criterion php" selects the parts (default both).
+#   2. php-tests/bench/bench.php     (TagCache vs phpredis: rate and CPU per
+#      operation of both clients and both servers, with the defaults and
+#      with spinning off; it starts its own tagcache-server and redis-server).
+# Arguments are passed to bench.php, e.g.
+#   scripts/bench.sh --quick
+#   BENCH_PARTS=php scripts/bench.sh --sections=batch --rows=putMany,putManyTags --sizes=100 --json=out.json
+# (see php-tests/bench/README.md). BENCH_PARTS="criterion php" selects the
+# parts (default both). The build goes to $CARGO_TARGET_DIR if set, else
+# target/.
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 tc_install_deps php8.2-redis redis-server
 tc_build
+target="${CARGO_TARGET_DIR:-$root/target}"
+[[ "$target" == /* ]] || target="$root/$target" # cargo ran in $root
 parts="${BENCH_PARTS:-criterion php}"
 if [[ " $parts " == *" criterion "* ]]; then
     echo "== cargo bench --bench client"
@@ -18,5 +25,6 @@ if [[ " $parts " == *" criterion "* ]]; then
 fi
 if [[ " $parts " == *" php "* ]]; then
     echo "== php-tests/bench/bench.php $*"
-    TAGCACHE_SERVER_BIN="$TC_SERVER_BIN" php -d "extension=$TC_SO" "$root/php-tests/bench/bench.php" "$@"
+    TAGCACHE_SERVER_BIN="$target/release/tagcache-server" \
+        php -d "extension=$target/release/libtagcache.so" "$root/php-tests/bench/bench.php" "$@"
 fi
