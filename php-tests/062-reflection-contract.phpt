@@ -3,7 +3,7 @@ tagcache: method signatures from Reflection match the documented contract
 --SKIPIF--
 <?php require __DIR__ . '/skipif.inc'; ?>
 --DESCRIPTION--
-The contract of DESIGN.md, with the two forms ext-php-rs 0.16 can declare:
+The documented contract (README, stubs), with the two forms ext-php-rs 0.16 can declare:
 a borrowed array parameter cannot have a default, so $options is
 ?array = null (every call the design allows still works, and null means no
 options); arginfo cannot hold a union type, so invalidate() declares mixed

@@ -4,7 +4,7 @@
 //! tagcache-server [--bind ADDR] [--port N] [--max-line-bytes N] [--spin-us N]
 //! ```
 //!
-//! Speaks the TagCache TCP protocol (`shared/PROTOCOL.md`) with the replies
+//! Speaks the TagCache TCP protocol (`docs/protocol.md`) with the replies
 //! of the real server, without its defects. Binds 127.0.0.1:1984 by default;
 //! `--port 0` picks a free port. Prints one line to stdout,
 //! `tagcache-server listening on <addr>:<port>`, once it accepts

@@ -1,5 +1,5 @@
 //! The TagCache line protocol: parse one request line, run it against the
-//! [`Store`], append the reply line. See `shared/PROTOCOL.md`.
+//! [`Store`], append the reply line. See `docs/protocol.md`.
 
 use crate::store::{IncrError, Store};
 use std::io::Write as _;

@@ -1,10 +1,9 @@
 //! Replays every conformance transcript against a fresh `tagcache-server`:
-//! the shared ones recorded from the real server (`shared/conformance/`,
-//! found beside the repository, or in `TAGCACHE_CONFORMANCE_DIR`) and this
-//! crate's own (`server/conformance-extra/`). Fails on the first difference
-//! of each file, naming file and line.
+//! the ones recorded from the real server (`server/conformance/recorded/`)
+//! and this crate's own (`server/conformance/extra/`). Fails on the first
+//! difference of each file, naming file and line.
 //!
-//! Format (shared/conformance/README.md): `request<TAB>reply`, with TAB, CR
+//! Format (server/conformance/README.md): `request<TAB>reply`, with TAB, CR
 //! and backslash escaped as `\t`, `\r`, `\\`; `#sleep N` waits N ms; lines
 //! starting with `# ` are comments. `KEYS` replies are compared as sets.
 
@@ -13,24 +12,20 @@ mod common;
 use common::Server;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
-use std::{env, fs, thread};
+use std::{fs, thread};
 
-fn shared_dir() -> PathBuf {
-    match env::var_os("TAGCACHE_CONFORMANCE_DIR") {
-        Some(dir) => PathBuf::from(dir),
-        // <repo>/server/../../shared/conformance = <repo>/../shared/conformance
-        None => Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/conformance"),
-    }
+fn recorded_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("conformance/recorded")
 }
 
 fn extra_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("conformance-extra")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("conformance/extra")
 }
 
 fn tsv_files(dir: &Path) -> Vec<PathBuf> {
     let entries = fs::read_dir(dir).unwrap_or_else(|e| {
         panic!(
-            "cannot read conformance directory {} ({e}); set TAGCACHE_CONFORMANCE_DIR",
+            "cannot read conformance directory {} ({e})",
             dir.display()
         )
     });
@@ -104,7 +99,7 @@ fn replay(path: &Path) -> Result<(), String> {
 
 #[test]
 fn transcripts() {
-    let mut files = tsv_files(&shared_dir());
+    let mut files = tsv_files(&recorded_dir());
     files.extend(tsv_files(&extra_dir()));
     // One server per file, all files at once: the sleeps overlap.
     let runs: Vec<_> = files

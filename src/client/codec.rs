@@ -1,4 +1,4 @@
-//! Value encoding (DESIGN.md "Value encoding"): PHP values as wire text that
+//! Value encoding (docs/protocol.md, "Values"): PHP values as wire text that
 //! round-trips exactly and that the other TagCache clients read the same.
 //! Arrays and objects arrive here already serialized by the PHP layer.
 

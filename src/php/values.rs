@@ -1,4 +1,4 @@
-//! PHP values to wire text and back (DESIGN.md "Value encoding"). Scalars
+//! PHP values to wire text and back (docs/protocol.md, "Values"). Scalars
 //! and strings are encoded by the Rust codec; arrays and objects go through
 //! the chosen PHP serializer. Nothing here holds a Rust lock while it calls
 //! into PHP.
