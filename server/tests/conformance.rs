@@ -23,12 +23,8 @@ fn extra_dir() -> PathBuf {
 }
 
 fn tsv_files(dir: &Path) -> Vec<PathBuf> {
-    let entries = fs::read_dir(dir).unwrap_or_else(|e| {
-        panic!(
-            "cannot read conformance directory {} ({e})",
-            dir.display()
-        )
-    });
+    let entries = fs::read_dir(dir)
+        .unwrap_or_else(|e| panic!("cannot read conformance directory {} ({e})", dir.display()));
     let mut files: Vec<PathBuf> = entries
         .map(|e| e.expect("read directory entry").path())
         .filter(|p| p.extension().is_some_and(|x| x == "tsv"))

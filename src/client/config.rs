@@ -69,27 +69,114 @@ pub struct Options {
     pub busy_poll_us: u64,
 }
 
-pub const DEFAULT_MAX_VALUE_BYTES: usize = 64 * 1024 * 1024;
-pub const DEFAULT_FANOUT_MIN: usize = 10_000;
-pub const DEFAULT_BUSY_POLL_US: u64 = 50;
+/// One option: its name (also the INI entry `tagcache.<name>`), its
+/// default as INI text, and what it means (for tagcache.ini and phpinfo).
+#[derive(Debug, Clone, Copy)]
+pub struct OptionDef {
+    pub name: &'static str,
+    pub default: &'static str,
+    pub doc: &'static str,
+}
+
+/// Every option, in the order they are documented: the one table both the
+/// INI entries and `Options::default()` come from.
+pub const OPTIONS: &[OptionDef] = &[
+    OptionDef {
+        name: "host",
+        default: "127.0.0.1",
+        doc: "server host name or address (an IPv6 address may be in brackets)",
+    },
+    OptionDef {
+        name: "port",
+        default: "1984",
+        doc: "server TCP port",
+    },
+    OptionDef {
+        name: "pool_size",
+        default: "8",
+        doc: "connections the pool may open (1-1024)",
+    },
+    OptionDef {
+        name: "connect_timeout_ms",
+        default: "1000",
+        doc: "connect timeout in milliseconds",
+    },
+    OptionDef {
+        name: "timeout_ms",
+        default: "5000",
+        doc: "how long a call waits for the server, and for a free connection, in milliseconds",
+    },
+    OptionDef {
+        name: "persistent",
+        default: "0",
+        doc: "1 or an id: keep the pool for the life of the process, shared per id",
+    },
+    OptionDef {
+        name: "serializer",
+        default: "php",
+        doc: "php, igbinary or msgpack: how arrays and objects are stored",
+    },
+    OptionDef {
+        name: "allowed_classes",
+        default: "1",
+        doc: "as for unserialize(): 1, 0 or a comma-separated list of classes",
+    },
+    OptionDef {
+        name: "retry",
+        default: "1",
+        doc: "times a request that can be repeated is resent after its connection dropped (0-10)",
+    },
+    OptionDef {
+        name: "max_value_bytes",
+        default: "67108864",
+        doc: "longest value this client writes or reads, as wire text, in bytes",
+    },
+    OptionDef {
+        name: "tcp_keepalive",
+        default: "1",
+        doc: "TCP keepalive on the connections",
+    },
+    OptionDef {
+        name: "fanout_min",
+        default: "10000",
+        doc: "a batch of at least this many requests is split over the pool's connections",
+    },
+    OptionDef {
+        name: "busy_poll_us",
+        default: "50",
+        doc: "microseconds to busy-poll for a reply before sleeping in poll(2); 0 never",
+    },
+];
+
+/// The table entry of option `name`.
+pub fn option_def(name: &str) -> Option<&'static OptionDef> {
+    OPTIONS.iter().find(|d| d.name == name)
+}
 
 impl Default for Options {
+    /// Every option at its default from `OPTIONS`.
     fn default() -> Self {
-        Options {
-            host: "127.0.0.1".into(),
-            port: 1984,
-            pool_size: 8,
-            connect_timeout_ms: 1000,
-            timeout_ms: 5000,
+        let mut o = Options {
+            host: String::new(),
+            port: 0,
+            pool_size: 0,
+            connect_timeout_ms: 0,
+            timeout_ms: 0,
             persistent: Persistent::No,
             serializer: Serializer::Php,
             allowed_classes: AllowedClasses::All,
-            retry: 1,
-            max_value_bytes: DEFAULT_MAX_VALUE_BYTES,
-            tcp_keepalive: true,
-            fanout_min: DEFAULT_FANOUT_MIN,
-            busy_poll_us: DEFAULT_BUSY_POLL_US,
+            retry: 0,
+            max_value_bytes: 0,
+            tcp_keepalive: false,
+            fanout_min: 0,
+            busy_poll_us: 0,
+        };
+        for d in OPTIONS {
+            // Each default is checked by the `defaults` test: none can fail.
+            let r = o.set_ini(d.name, d.default);
+            debug_assert!(r.is_ok(), "default of {}: {r:?}", d.name);
         }
+        o
     }
 }
 
@@ -112,23 +199,6 @@ impl OptValue {
         }
     }
 }
-
-/// Every option name, in the order they are documented.
-pub const OPTION_NAMES: &[&str] = &[
-    "host",
-    "port",
-    "pool_size",
-    "connect_timeout_ms",
-    "timeout_ms",
-    "persistent",
-    "serializer",
-    "allowed_classes",
-    "retry",
-    "max_value_bytes",
-    "tcp_keepalive",
-    "fanout_min",
-    "busy_poll_us",
-];
 
 fn wrong_type(name: &str, want: &str, got: &OptValue) -> Error {
     Error::InvalidType(format!(
@@ -206,7 +276,11 @@ impl Options {
             _ => {
                 return Err(invalid(format!(
                     "unknown option '{name}' (known: {})",
-                    OPTION_NAMES.join(", ")
+                    OPTIONS
+                        .iter()
+                        .map(|d| d.name)
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 )))
             }
         }
@@ -282,7 +356,19 @@ mod tests {
 
     #[test]
     fn defaults() {
+        for d in OPTIONS {
+            let mut o = Options::default();
+            o.set_ini(d.name, d.default)
+                .unwrap_or_else(|e| panic!("default of {}: {e}", d.name));
+        }
+        let names: std::collections::HashSet<_> = OPTIONS.iter().map(|d| d.name).collect();
+        assert_eq!(names.len(), OPTIONS.len(), "an option listed twice");
         let o = Options::default();
+        assert_eq!(o.timeout_ms, 5000);
+        assert_eq!(o.fanout_min, 10_000);
+        assert_eq!(o.busy_poll_us, 50);
+        assert!(o.tcp_keepalive);
+        assert_eq!(o.retry, 1);
         assert_eq!(o.addr(), "127.0.0.1:1984");
         assert_eq!(o.pool_size, 8);
         assert_eq!(o.max_value_bytes, 64 << 20);

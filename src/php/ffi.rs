@@ -152,3 +152,58 @@ pub fn canonical_int(s: &[u8]) -> Option<i64> {
     }
     std::str::from_utf8(s).ok()?.parse().ok()
 }
+
+/// The text of an engine string (lossy), or "" for null.
+///
+/// # Safety
+/// `s` is null or a live `zend_string`.
+pub unsafe fn zstr_text(s: *const ext_php_rs::ffi::zend_string) -> String {
+    // SAFETY: the caller passes null or a live zend_string.
+    match unsafe { s.as_ref() } {
+        Some(z) => String::from_utf8_lossy(z.as_bytes()).into_owned(),
+        None => String::new(),
+    }
+}
+
+/// A C string of `msg`, with any NUL byte shown as `\0` (a message may
+/// quote user input).
+pub fn c_text(msg: &str) -> std::ffi::CString {
+    std::ffi::CString::new(msg.replace('\0', "\\0")).unwrap_or_default()
+}
+
+/// Raises an E_WARNING with `msg`, as PHP's own functions do.
+pub fn warning(msg: &str) {
+    let msg = c_text(msg);
+    // SAFETY: a null docref is allowed; the format is a literal "%s" and
+    // its one argument a valid NUL-terminated string that outlives the call.
+    unsafe {
+        ext_php_rs::ffi::php_error_docref(
+            std::ptr::null(),
+            ext_php_rs::ffi::E_WARNING as i32,
+            c"%s".as_ptr(),
+            msg.as_ptr(),
+        );
+    }
+}
+
+/// PHP's `display_ini_entries()`, the table of a module's INI entries with
+/// their local and master values that `php --ri` and phpinfo() show. Looked
+/// up at run time: ext-php-rs does not bind it.
+///
+/// # Safety
+/// `module` is the module entry the engine passed to an info function.
+pub unsafe fn display_ini_entries(module: *mut ext_php_rs::zend::ModuleEntry) {
+    let name: &CStr = c"display_ini_entries";
+    // SAFETY: dlsym with RTLD_DEFAULT only reads the loaded symbol tables.
+    let sym = unsafe { libc::dlsym(libc::RTLD_DEFAULT, name.as_ptr()) };
+    if sym.is_null() {
+        return;
+    }
+    // SAFETY: the symbol is PHP's `void display_ini_entries(zend_module_entry *)`
+    // (main/php_ini.c), and `module` is the entry the engine handed to our
+    // info function.
+    unsafe {
+        let f: unsafe extern "C" fn(*mut ext_php_rs::zend::ModuleEntry) = std::mem::transmute(sym);
+        f(module);
+    }
+}

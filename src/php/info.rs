@@ -7,12 +7,9 @@ use ext_php_rs::ffi::{
     php_info_print_table_end, php_info_print_table_row, php_info_print_table_start,
 };
 use ext_php_rs::zend::ModuleEntry;
-use std::ffi::CString;
 
 fn row(k: &str, v: &str) {
-    let (Ok(k), Ok(v)) = (CString::new(k), CString::new(v)) else {
-        return;
-    };
+    let (k, v) = (super::ffi::c_text(k), super::ffi::c_text(v));
     // SAFETY: both are valid NUL-terminated strings for the duration of the
     // call; php_info_print_table_row copies them into the output.
     unsafe { php_info_print_table_row(2, k.as_ptr(), v.as_ptr()) };
@@ -20,7 +17,7 @@ fn row(k: &str, v: &str) {
 
 /// Called by phpinfo(). No panic may leave it (it is `extern "C"`): it only
 /// formats strings.
-pub extern "C" fn info(_module: *mut ModuleEntry) {
+pub(crate) extern "C" fn info(module: *mut ModuleEntry) {
     let sers: Vec<&str> = [Serializer::Php, Serializer::Igbinary, Serializer::Msgpack]
         .into_iter()
         .filter(|s| serializer_available(*s))
@@ -36,4 +33,6 @@ pub extern "C" fn info(_module: *mut ModuleEntry) {
     row("persistent connections open", &open.to_string());
     // SAFETY: as above.
     unsafe { php_info_print_table_end() };
+    // SAFETY: `module` is the entry the engine handed to this function.
+    unsafe { super::ffi::display_ini_entries(module) };
 }

@@ -5,7 +5,7 @@ use super::exceptions::{tagcache_error, type_error, value_error};
 use super::pipeline::TagCachePipeline;
 use super::plan::{Ctx, PhpArray, Plan};
 use super::{ffi, values};
-use crate::client::config::{AllowedClasses, OptValue, Options, Serializer, OPTION_NAMES};
+use crate::client::config::{AllowedClasses, OptValue, Options, Serializer, OPTIONS};
 use crate::client::Client;
 use ext_php_rs::exception::PhpException;
 use ext_php_rs::flags::ClassFlags;
@@ -17,9 +17,9 @@ type PResult<T> = Result<T, PhpException>;
 /// Options from INI defaults (`tagcache.<name>`) overridden by the array.
 pub fn build_options(arr: Option<&ZendHashTable>) -> PResult<Options> {
     let mut o = Options::default();
-    for name in OPTION_NAMES {
-        if let Some(text) = ffi::ini_value(&format!("tagcache.{name}")) {
-            o.set_ini(name, &text)?;
+    for d in OPTIONS {
+        if let Some(text) = ffi::ini_value(&format!("tagcache.{}", d.name)) {
+            o.set_ini(d.name, &text)?;
         }
     }
     if let Some(arr) = arr {
