@@ -22,6 +22,13 @@ tc_install_deps() {
         [ -f "$HOME/.cargo/env" ] && . "$HOME/.cargo/env"
     fi
     command -v cargo >/dev/null 2>&1 || { echo "cargo not found: install Rust (rustup) first" >&2; return 1; }
+    # The lint gate needs rustfmt and clippy (rustup installs them with the
+    # default profile; a minimal toolchain lacks them).
+    for c in rustfmt clippy; do
+        if ! cargo "${c/rustfmt/fmt}" --version >/dev/null 2>&1 && command -v rustup >/dev/null 2>&1; then
+            rustup component add "$c" || return 1
+        fi
+    done
 }
 
 tc_build() {

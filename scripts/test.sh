@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Every test, as CI runs them: install what is missing, build (release),
-# start tagcache-server on a free port, then cargo test (workspace), the
+# start tagcache-server on a free port, then the lint gate (rustfmt,
+# clippy -D warnings with the workspace lints), cargo test (workspace), the
 # extension load check, the phpt suite, the quick stress run and the
 # memory check. Prints "N passed, N failed" last; exits non-zero on any
 # failure.
@@ -23,6 +24,18 @@ fi
 tc_start_server || { echo "0 passed, 1 failed"; exit 1; }
 trap tc_stop_server EXIT
 export TAGCACHE_HOST=127.0.0.1 TAGCACHE_PORT="$TC_PORT" TAGCACHE_SERVER_BIN="$TC_SERVER_BIN" TAGCACHE_SO="$TC_SO"
+
+step "lint: cargo fmt --check, cargo clippy -D warnings"
+if (cd "$root" && cargo fmt --all -- --check); then
+    passed=$((passed + 1))
+else
+    fail_step "cargo fmt --check (run cargo fmt --all)"
+fi
+if (cd "$root" && cargo clippy --workspace --all-targets --locked -- -D warnings); then
+    passed=$((passed + 1))
+else
+    fail_step "cargo clippy --workspace --all-targets -- -D warnings"
+fi
 
 step "cargo test --release --workspace"
 (cd "$root" && cargo test --release --workspace --locked 2>&1) | tee "$logdir/cargo.log"

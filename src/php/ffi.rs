@@ -1,6 +1,16 @@
-//! The PHP C symbols ext-php-rs does not bind, and the few raw reads of
-//! engine structures: the only home of `unsafe` in this crate besides what
-//! ext-php-rs requires.
+//! The PHP C symbols ext-php-rs does not bind, and the raw reads and writes
+//! of engine structures (hash tables, INI entries, globals).
+//!
+//! Where `unsafe` lives in this crate, each block with a SAFETY comment
+//! (clippy's `undocumented_unsafe_blocks` is denied workspace-wide):
+//! - here, for everything that touches engine memory or PHP C functions;
+//! - the callbacks the engine calls, whose signatures are the engine's:
+//!   php/info.rs (phpinfo), php/ini.rs (the INI check, and the `Sync` of
+//!   the INI table), php/exceptions.rs (class entries kept from MINIT);
+//! - client/fork.rs: `pthread_atfork`, the syscall-free fork check.
+//!
+//! The reference server has its own two: `recv` with `MSG_DONTWAIT` for its
+//! busy-poll, and `from_utf8_unchecked` after an ASCII check.
 
 use ext_php_rs::ffi::{zend_hash_index_update, zend_hash_str_update, zend_ini_entry};
 use ext_php_rs::types::{ZendHashTable, Zval};
