@@ -22,6 +22,9 @@ $want = [
     'tagcache.tcp_keepalive' => '1',
     'tagcache.fanout_min' => '10000',
     'tagcache.busy_poll_us' => '50',
+    'tagcache.servers' => '',
+    'tagcache.down_server' => 'error',
+    'tagcache.retry_interval_ms' => '1000',
 ];
 // run-tests.php may set entries on the command line: compare the
 // built-in defaults through a child PHP with none given.
@@ -52,12 +55,12 @@ echo "defaults: ", $bad === 0 ? 'all as documented' : "$bad wrong", "\n";
 $ini = (string) file_get_contents(__DIR__ . '/../tagcache.ini');
 $missing = [];
 foreach ($want as $name => $default) {
-    if (!preg_match('/^;' . preg_quote($name, '/') . ' = ' . preg_quote($default, '/') . '$/m', $ini)) {
+    if (!preg_match('/^;' . preg_quote($name, '/') . ' =' . ($default === '' ? '' : ' ' . preg_quote($default, '/')) . '$/m', $ini)) {
         $missing[] = $name;
     }
 }
 echo "tagcache.ini: ", $missing ? 'missing ' . implode(', ', $missing) : 'lists every entry', "\n";
-preg_match_all('/^;(tagcache\.[a-z_]+) = /m', $ini, $m);
+preg_match_all('/^;(tagcache\.[a-z_]+) =/m', $ini, $m);
 echo "tagcache.ini has no other entry: ", array_diff($m[1], array_keys($want)) === [] ? 'yes' : 'no', "\n";
 ?>
 --EXPECT--

@@ -47,6 +47,7 @@ put(string $key, mixed $value, array $tags = [], int|null $ttlMs = null): bool
 putMany(array $items, array $tags = [], int|null $ttlMs = null): bool
 searchAll(array $tags): array
 searchAny(array $tags): array
+serverForKey(string $key): string
 set(string $key, mixed $value, array $tags = [], int|null $ttlMs = null): bool
 stats(): array
 == TagCachePipeline

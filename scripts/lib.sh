@@ -6,7 +6,7 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 # Debian packages the build and the tests need. Installs only what is
 # missing, so a second run is quick and needs no network.
 tc_install_deps() {
-    local want=(php8.2-cli php8.2-dev php8.2-igbinary php8.2-msgpack clang libclang-dev pkg-config "$@")
+    local want=(php8.2-cli php8.2-dev php8.2-igbinary php8.2-msgpack php8.2-memcached clang libclang-dev pkg-config "$@")
     local missing=()
     for p in "${want[@]}"; do
         dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

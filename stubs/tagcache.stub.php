@@ -85,6 +85,9 @@ final class TagCache
 
     public function ping(): bool {}
 
+    /** "host:port" of the server that holds $key (ketama over the `servers` list, as php-memcached places keys); with one server, that server. Connects to nothing. */
+    public function serverForKey(string $key): string {}
+
     public function pipeline(): TagCachePipeline {}
 
     /** Closes the idle connections; the next call connects again. */

@@ -67,6 +67,117 @@ pub struct Options {
     /// How long to busy-poll for a reply before sleeping in poll(2), in
     /// microseconds (0: never).
     pub busy_poll_us: u64,
+    /// Several servers (empty: the one of `host` and `port`).
+    pub servers: Vec<ServerAddr>,
+    /// What reads of keys on a server that is down give.
+    pub down_server: DownServer,
+    /// With several servers, one that could not be reached is tried again
+    /// after this long; calls that need it before then fail at once (0:
+    /// every call tries). One server alone is always tried.
+    pub retry_interval_ms: u64,
+}
+
+/// One server of a `servers` list.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct ServerAddr {
+    /// A host name or address, IPv6 without brackets.
+    pub host: String,
+    pub port: u16,
+    /// Its share of the keys, relative to the others' (ketama).
+    pub weight: u32,
+}
+
+impl ServerAddr {
+    /// "host:port" ("[::1]:port" for IPv6): how the server is named in
+    /// messages, `serverForKey()` and stats.
+    pub fn name(&self) -> String {
+        if self.host.contains(':') {
+            format!("[{}]:{}", self.host, self.port)
+        } else {
+            format!("{}:{}", self.host, self.port)
+        }
+    }
+
+    /// Parses a `servers` entry: "host:port" or "host:port:weight", the
+    /// host an IPv6 address in brackets if it has colons.
+    pub fn parse(entry: &str) -> Result<ServerAddr> {
+        let bad = |why: &str| {
+            invalid(format!(
+                "option 'servers': entry \"{}\" {why}",
+                entry.escape_debug()
+            ))
+        };
+        let (host, rest) = if let Some(inner) = entry.strip_prefix('[') {
+            let end = inner.find(']').ok_or_else(|| bad("has no closing ']'"))?;
+            let rest = &inner[end + 1..];
+            let rest = rest
+                .strip_prefix(':')
+                .ok_or_else(|| bad("must be 'host:port' or 'host:port:weight'"))?;
+            (&inner[..end], rest)
+        } else {
+            match entry.split_once(':') {
+                Some((h, r)) => (h, r),
+                None => return Err(bad("must be 'host:port' or 'host:port:weight'")),
+            }
+        };
+        let (port, weight) = match rest.split_once(':') {
+            Some((p, w)) => (p, Some(w)),
+            None => (rest, None),
+        };
+        let port: u16 = port
+            .parse()
+            .ok()
+            .filter(|&p| p > 0)
+            .ok_or_else(|| bad("has no valid port (1-65535)"))?;
+        let weight = match weight {
+            None => 1,
+            Some(w) => w
+                .parse::<u32>()
+                .ok()
+                .filter(|&w| w > 0)
+                .ok_or_else(|| bad("has no valid weight (a positive integer)"))?,
+        };
+        Ok(ServerAddr {
+            host: check_host(host).map_err(|e| bad(&format!("has a bad host: {e}")))?,
+            port,
+            weight,
+        })
+    }
+}
+
+/// Checks a host name or address and returns it as the resolver takes it:
+/// an IPv6 address may be given in brackets (`[::1]`); a host with a port
+/// in it is refused (the port is its own option).
+pub fn check_host(h: &str) -> std::result::Result<String, String> {
+    let quoted = || format!("\"{}\"", h.escape_debug());
+    if h.is_empty() || h.contains(['\0', ' ', '\t', '\n', '\r', ',', '/']) {
+        return Err(format!("{} is not a host name or address", quoted()));
+    }
+    if let Some(inner) = h.strip_prefix('[') {
+        return match inner.strip_suffix(']') {
+            Some(ip) if ip.parse::<std::net::Ipv6Addr>().is_ok() => Ok(ip.to_string()),
+            _ => Err(format!(
+                "{} is not an IPv6 address in brackets (a port goes in its own option)",
+                quoted()
+            )),
+        };
+    }
+    if h.contains(':') && h.parse::<std::net::Ipv6Addr>().is_err() {
+        return Err(format!(
+            "{} holds a port or is not an address: give the host alone and the port in 'port'",
+            quoted()
+        ));
+    }
+    Ok(h.to_string())
+}
+
+/// `down_server`: what a read of a key on a server that is down gives.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum DownServer {
+    /// The call throws TagCacheConnectionException naming the server.
+    Error,
+    /// A miss (writes still throw).
+    Miss,
 }
 
 /// One option: its name (also the INI entry `tagcache.<name>`), its
@@ -146,6 +257,21 @@ pub const OPTIONS: &[OptionDef] = &[
         default: "50",
         doc: "microseconds to busy-poll for a reply before sleeping in poll(2); 0 never",
     },
+    OptionDef {
+        name: "servers",
+        default: "",
+        doc: "several servers, comma-separated host:port or host:port:weight; empty: host and port",
+    },
+    OptionDef {
+        name: "down_server",
+        default: "error",
+        doc: "error or miss: what a read of a key on a server that is down gives",
+    },
+    OptionDef {
+        name: "retry_interval_ms",
+        default: "1000",
+        doc: "several servers: one that could not be reached is tried again after this long; 0 always",
+    },
 ];
 
 /// The table entry of option `name`.
@@ -170,6 +296,9 @@ impl Default for Options {
             tcp_keepalive: false,
             fanout_min: 0,
             busy_poll_us: 0,
+            servers: Vec::new(),
+            down_server: DownServer::Error,
+            retry_interval_ms: 0,
         };
         for d in OPTIONS {
             // Each default is checked by the `defaults` test: none can fail.
@@ -229,16 +358,48 @@ impl Options {
     pub fn set(&mut self, name: &str, v: OptValue) -> Result<()> {
         match name {
             "host" => match v {
-                OptValue::Str(s) if !s.is_empty() && !s.contains(['\0', ' ', '\t', '\n']) => {
-                    self.host = s
-                }
                 OptValue::Str(s) => {
-                    return Err(invalid(format!(
-                        "option 'host' is not a host name: \"{s}\""
-                    )))
+                    self.host =
+                        check_host(&s).map_err(|e| invalid(format!("option 'host': {e}")))?
                 }
                 other => return Err(wrong_type(name, "string", &other)),
             },
+            "servers" => match v {
+                OptValue::List(entries) => {
+                    let mut list: Vec<ServerAddr> = Vec::with_capacity(entries.len());
+                    for e in &entries {
+                        let s = ServerAddr::parse(e)?;
+                        if list.iter().any(|o| o.host == s.host && o.port == s.port) {
+                            return Err(invalid(format!(
+                                "option 'servers': server {} is listed twice",
+                                s.name()
+                            )));
+                        }
+                        list.push(s);
+                    }
+                    if list.is_empty() && !entries.is_empty() {
+                        return Err(invalid("option 'servers' must not be empty"));
+                    }
+                    self.servers = list;
+                }
+                other => return Err(wrong_type(name, "array", &other)),
+            },
+            "down_server" => match v {
+                OptValue::Str(s) => {
+                    self.down_server = match s.as_str() {
+                        "error" => DownServer::Error,
+                        "miss" => DownServer::Miss,
+                        _ => {
+                            return Err(invalid(format!(
+                                "option 'down_server' must be \"error\" or \"miss\", \"{}\" given",
+                                s.escape_debug()
+                            )))
+                        }
+                    }
+                }
+                other => return Err(wrong_type(name, "string", &other)),
+            },
+            "retry_interval_ms" => self.retry_interval_ms = int_in(name, &v, 0, 3_600_000)? as u64,
             "port" => self.port = int_in(name, &v, 1, 65535)? as u16,
             "pool_size" => self.pool_size = int_in(name, &v, 1, 1024)? as usize,
             "connect_timeout_ms" => {
@@ -291,7 +452,13 @@ impl Options {
     pub fn set_ini(&mut self, name: &str, text: &str) -> Result<()> {
         let t = text.trim();
         let v = match name {
-            "host" | "serializer" => OptValue::Str(t.to_string()),
+            "host" | "serializer" | "down_server" => OptValue::Str(t.to_string()),
+            "servers" => OptValue::List(
+                t.split(',')
+                    .map(|c| c.trim().to_string())
+                    .filter(|c| !c.is_empty())
+                    .collect(),
+            ),
             "persistent" => match parse_ini_bool(t) {
                 Some(b) => OptValue::Bool(b),
                 None => OptValue::Str(t.to_string()),
@@ -320,24 +487,42 @@ impl Options {
     }
 
     pub fn addr(&self) -> String {
-        if self.host.contains(':') {
-            format!("[{}]:{}", self.host, self.port)
+        self.server_list()[0].name()
+    }
+
+    /// The servers: the `servers` list, or the one of `host` and `port`.
+    pub fn server_list(&self) -> Vec<ServerAddr> {
+        if self.servers.is_empty() {
+            vec![ServerAddr {
+                host: self.host.clone(),
+                port: self.port,
+                weight: 1,
+            }]
         } else {
-            format!("{}:{}", self.host, self.port)
+            self.servers.clone()
         }
     }
 
-    /// The key of a persistent pool in the process-wide registry, or None
-    /// for a pool of this object only.
-    pub fn persistent_key(&self) -> Option<String> {
+    /// The key of the persistent pool of `server` in the process-wide
+    /// registry, or None for pools of this object only. Settings fixed when
+    /// a connection is made are part of it, so a pool never serves
+    /// connections made with other settings; two objects with overlapping
+    /// server lists share the pools of the servers they have in common.
+    pub fn persistent_key(&self, server: &ServerAddr) -> Option<String> {
         let id = match &self.persistent {
             Persistent::No => return None,
             Persistent::Default => "",
             Persistent::Id(id) => id.as_str(),
         };
         Some(format!(
-            "{}\t{}\t{}\t{}",
-            self.host, self.port, id, self.pool_size
+            "{}\t{}\t{}\t{}\t{}\t{}\t{}",
+            server.host,
+            server.port,
+            id,
+            self.pool_size,
+            self.connect_timeout_ms,
+            self.tcp_keepalive,
+            self.max_value_bytes
         ))
     }
 }
@@ -372,7 +557,7 @@ mod tests {
         assert_eq!(o.addr(), "127.0.0.1:1984");
         assert_eq!(o.pool_size, 8);
         assert_eq!(o.max_value_bytes, 64 << 20);
-        assert_eq!(o.persistent_key(), None);
+        assert_eq!(o.persistent_key(&o.server_list()[0]), None);
     }
 
     #[test]
@@ -395,7 +580,10 @@ mod tests {
         assert_eq!(o.serializer, Serializer::Igbinary);
         assert!(o.set("serializer", OptValue::Str("json".into())).is_err());
         o.set("persistent", OptValue::Str("a".into())).unwrap();
-        assert_eq!(o.persistent_key().unwrap(), "127.0.0.1\t1234\ta\t8");
+        assert_eq!(
+            o.persistent_key(&o.server_list()[0]).unwrap(),
+            "127.0.0.1\t1234\ta\t8\t1000\ttrue\t67108864"
+        );
         o.set("allowed_classes", OptValue::List(vec!["Foo".into()]))
             .unwrap();
         assert_eq!(o.allowed_classes, AllowedClasses::List(vec!["Foo".into()]));

@@ -41,8 +41,8 @@ pub struct Buffers {
 
 /// How a read attempt ended.
 pub enum Fill {
-    /// Some bytes arrived.
-    Data,
+    /// This many bytes arrived.
+    Data(usize),
     /// Nothing to read now.
     WouldBlock,
 }
@@ -250,7 +250,7 @@ impl Conn {
         }
         let start = Instant::now();
         loop {
-            if let Fill::Data = self.fill(b)? {
+            if let Fill::Data(_) = self.fill(b)? {
                 return Ok(true);
             }
             if start.elapsed() >= spin {
@@ -338,7 +338,7 @@ impl Conn {
                 }
                 Ok(n) => {
                     b.end += n;
-                    return Ok(Fill::Data);
+                    return Ok(Fill::Data(n));
                 }
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Ok(Fill::WouldBlock),
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,

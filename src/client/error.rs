@@ -18,7 +18,7 @@ pub enum ErrorKind {
     Other,
 }
 
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum Error {
     #[error("{0}")]
     InvalidArgument(String),
@@ -40,6 +40,22 @@ pub enum Error {
     },
     #[error("TagCache at {addr} closed the connection{detail}")]
     Closed { addr: String, detail: String },
+    #[error("TagCache at {addr} is down ({reason}); not tried again for {retry_ms} ms (retry_interval_ms)")]
+    ServerDown {
+        addr: String,
+        reason: String,
+        retry_ms: u128,
+    },
+    #[error("{op} reached only some servers, so it is not complete: {failed}; {done}")]
+    Partial {
+        op: &'static str,
+        /// Each server that failed, with why.
+        failed: String,
+        /// What the others did.
+        done: String,
+    },
+    #[error("{}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))]
+    Several(Vec<Error>),
     #[error("TagCache at {addr}: pool exhausted: {busy} connections busy for {ms} ms")]
     PoolExhausted { addr: String, busy: usize, ms: u128 },
     #[error("TagCache server error: {0}")]
@@ -61,7 +77,10 @@ impl Error {
             | Error::Timeout { .. }
             | Error::Io { .. }
             | Error::Closed { .. }
-            | Error::PoolExhausted { .. } => ErrorKind::Connection,
+            | Error::PoolExhausted { .. }
+            | Error::ServerDown { .. }
+            | Error::Partial { .. } => ErrorKind::Connection,
+            Error::Several(list) => list.first().map_or(ErrorKind::Connection, Error::kind),
             Error::Server(_) | Error::Protocol { .. } => ErrorKind::Server,
             Error::ReplyTooLarge { .. } | Error::Decode(_) => ErrorKind::Other,
         }

@@ -23,6 +23,16 @@ struct State {
     open: usize,
     /// Threads waiting for a connection.
     waiters: usize,
+    /// The server could not be reached: callers that ask for a retry
+    /// interval try no new connection until it has passed.
+    down: Option<Down>,
+}
+
+/// The last failed connect (or the last try after one).
+#[derive(Debug)]
+struct Down {
+    since: Instant,
+    reason: String,
 }
 
 impl State {
@@ -71,6 +81,21 @@ pub struct PoolStats {
     pub discarded: u64,
     pub waits: u64,
     pub timeouts: u64,
+}
+
+impl PoolStats {
+    /// Adds another pool's figures (several servers: the client's total).
+    pub fn add(&mut self, o: &PoolStats) {
+        self.size += o.size;
+        self.open += o.open;
+        self.idle += o.idle;
+        self.busy += o.busy;
+        self.created += o.created;
+        self.reused += o.reused;
+        self.discarded += o.discarded;
+        self.waits += o.waits;
+        self.timeouts += o.timeouts;
+    }
 }
 
 #[derive(Debug)]
@@ -169,21 +194,39 @@ impl Pool {
     /// request when `retry` is 0), so a server restart never fails it
     /// needlessly.
     pub fn checkout_with(&self, timeout: Duration, verify: bool) -> Result<Guard<'_>> {
-        self.checkout_inner(Some(timeout), verify)
+        self.checkout_inner(Some(timeout), verify, Duration::ZERO)
+    }
+
+    /// As `checkout_with`; after a failed connect, no new connection is
+    /// tried for `retry_interval` (one caller tries when it has passed):
+    /// the call fails at once with `Error::ServerDown` instead of paying
+    /// the connect timeout again. Zero: always try.
+    pub fn checkout_for(
+        &self,
+        timeout: Duration,
+        verify: bool,
+        retry_interval: Duration,
+    ) -> Result<Guard<'_>> {
+        self.checkout_inner(Some(timeout), verify, retry_interval)
     }
 
     /// A connection only if one is idle or may be made now (fan-out takes
     /// extra connections this way, so two fan-outs cannot deadlock).
     /// `verify` as for `checkout_with`.
     pub fn try_checkout(&self, verify: bool) -> Result<Option<Guard<'_>>> {
-        match self.checkout_inner(None, verify) {
+        match self.checkout_inner(None, verify, Duration::ZERO) {
             Ok(g) => Ok(Some(g)),
             Err(Error::PoolExhausted { .. }) => Ok(None),
             Err(e) => Err(e),
         }
     }
 
-    fn checkout_inner(&self, timeout: Option<Duration>, verify: bool) -> Result<Guard<'_>> {
+    fn checkout_inner(
+        &self,
+        timeout: Option<Duration>,
+        verify: bool,
+        retry_interval: Duration,
+    ) -> Result<Guard<'_>> {
         self.after_fork_check();
         let mut deadline = None;
         let mut waited = false;
@@ -215,17 +258,23 @@ impl Pool {
             }
             let mut st = self.state.lock();
             if st.open < self.size {
+                self.may_connect(&mut st, retry_interval)?;
                 st.open += 1;
                 drop(st);
                 return match Conn::connect(&self.opts) {
                     Ok(mut c) => {
                         c.known_good(self.epoch.load(Ordering::Acquire));
                         self.counters.created.fetch_add(1, Ordering::Relaxed);
+                        self.state.lock().down = None;
                         Ok(self.guard(c))
                     }
                     Err(e) => {
                         let mut st = self.state.lock();
                         st.closed(1);
+                        st.down = Some(Down {
+                            since: Instant::now(),
+                            reason: e.to_string(),
+                        });
                         if st.waiters > 0 {
                             self.freed.notify_one();
                         }
@@ -254,6 +303,29 @@ impl Pool {
                 return Err(self.exhausted(st.open, timeout));
             }
         }
+    }
+
+    /// A new connection may be tried: the server is not marked down, or
+    /// its retry interval has passed, in which case this caller is the one
+    /// that tries (the others keep failing at once until it is done).
+    fn may_connect(&self, st: &mut State, retry_interval: Duration) -> Result<()> {
+        let Some(down) = &mut st.down else {
+            return Ok(());
+        };
+        if retry_interval.is_zero() {
+            return Ok(());
+        }
+        let now = Instant::now();
+        let until = down.since + retry_interval;
+        if now >= until {
+            down.since = now;
+            return Ok(());
+        }
+        Err(Error::ServerDown {
+            addr: self.opts.addr.to_string(),
+            reason: down.reason.clone(),
+            retry_ms: until.saturating_duration_since(now).as_millis(),
+        })
     }
 
     fn exhausted(&self, busy: usize, waited: Duration) -> Error {

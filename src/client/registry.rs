@@ -1,35 +1,68 @@
 //! Process-wide persistent pools: every `new TagCache(['persistent' => ..])`
-//! with the same address, id and connection settings in any request of a
-//! PHP worker shares one pool.
+//! in any request of a PHP worker (or any thread of a threaded server)
+//! shares the pool of each of its servers with every other object that
+//! names the same server, id and connection settings. The ketama ring of a
+//! server list is kept beside them, so it is built once per list.
 
-use super::config::Options;
+use super::config::{Options, ServerAddr};
+use super::ketama::Ring;
 use super::pool::Pool;
 use parking_lot::Mutex;
 use std::collections::HashMap;
 use std::sync::{Arc, OnceLock};
 
-fn registry() -> &'static Mutex<HashMap<String, Arc<Pool>>> {
-    static REG: OnceLock<Mutex<HashMap<String, Arc<Pool>>>> = OnceLock::new();
-    REG.get_or_init(|| Mutex::new(HashMap::new()))
+#[derive(Default)]
+struct Registry {
+    pools: HashMap<String, Arc<Pool>>,
+    rings: HashMap<String, Arc<Ring>>,
 }
 
-/// The persistent pool for these options, made on first use; None when the
-/// options do not ask for one.
-pub fn persistent_pool(opts: &Options, make: impl FnOnce() -> Pool) -> Option<Arc<Pool>> {
-    let base = opts.persistent_key()?;
-    // Settings fixed at connect time are part of the key, so a pool never
-    // serves connections made with other settings.
-    let key = format!(
-        "{base}\t{}\t{}\t{}",
-        opts.connect_timeout_ms, opts.tcp_keepalive, opts.max_value_bytes
-    );
+fn registry() -> &'static Mutex<Registry> {
+    static REG: OnceLock<Mutex<Registry>> = OnceLock::new();
+    REG.get_or_init(|| Mutex::new(Registry::default()))
+}
+
+/// The persistent pool of `server` for these options, made on first use;
+/// None when the options do not ask for one.
+pub fn persistent_pool(
+    opts: &Options,
+    server: &ServerAddr,
+    make: impl FnOnce() -> Pool,
+) -> Option<Arc<Pool>> {
+    let key = opts.persistent_key(server)?;
     let mut reg = registry().lock();
-    Some(reg.entry(key).or_insert_with(|| Arc::new(make())).clone())
+    Some(
+        reg.pools
+            .entry(key)
+            .or_insert_with(|| Arc::new(make()))
+            .clone(),
+    )
+}
+
+/// The ring of a server list: kept while the pools are persistent (one per
+/// list and weights), made afresh otherwise.
+pub fn ring(persistent: bool, servers: &[ServerAddr]) -> Arc<Ring> {
+    let make = || {
+        let list: Vec<(&str, u16, u32)> = servers
+            .iter()
+            .map(|s| (s.host.as_str(), s.port, s.weight))
+            .collect();
+        Arc::new(Ring::new(&list))
+    };
+    if !persistent {
+        return make();
+    }
+    let key: String = servers
+        .iter()
+        .map(|s| format!("{}:{}:{}\t", s.host, s.port, s.weight))
+        .collect();
+    let mut reg = registry().lock();
+    reg.rings.entry(key).or_insert_with(make).clone()
 }
 
 /// How many persistent pools exist, and their connections open.
 pub fn summary() -> (usize, usize) {
     let reg = registry().lock();
-    let open = reg.values().map(|p| p.stats().open).sum();
-    (reg.len(), open)
+    let open = reg.pools.values().map(|p| p.stats().open).sum();
+    (reg.pools.len(), open)
 }

@@ -5,7 +5,7 @@
 //! once every connection is back in the pool.
 
 use super::error::{Error, Result};
-use super::protocol::{Kind, Parsed, Reply};
+use super::protocol::{Kind, Parsed, Reply, ServerStats};
 use super::spare;
 
 #[derive(Debug)]
@@ -16,6 +16,13 @@ pub struct Replies {
     /// (counts, key lists, errors...), out of line so a cell stays small:
     /// a batch of a million GETs holds a million cells.
     others: Vec<Option<Result<Reply>>>,
+    /// Requests sent to every server (several servers): the request's slot
+    /// holds the first server's reply, and these slots the others', until
+    /// `merge_spread` combines them.
+    spread: Vec<(usize, Vec<usize>)>,
+    /// STATS replies of each server, kept by `merge_spread` for
+    /// `take_per_server`.
+    per_server: Vec<(usize, Vec<Result<Reply>>)>,
 }
 
 /// One request's reply as stored: 24 bytes.
@@ -41,6 +48,8 @@ impl Default for Replies {
             arena,
             cells,
             others: Vec::new(),
+            spread: Vec::new(),
+            per_server: Vec::new(),
         }
     }
 }
@@ -83,6 +92,8 @@ impl Replies {
     pub fn reset(&mut self, n: usize) {
         self.arena.clear();
         self.others.clear();
+        self.spread.clear();
+        self.per_server.clear();
         self.cells.clear();
         self.cells.resize(n, Cell::Pending);
     }
@@ -157,6 +168,49 @@ impl Replies {
         Ok(())
     }
 
+    /// A GET whose server is down reads as a miss (`down_server` "miss").
+    pub(crate) fn set_miss(&mut self, slot: usize) {
+        if let Some(c) = self.cells.get_mut(slot) {
+            *c = Cell::Miss;
+        }
+    }
+
+    /// Request `i` went to every server; `others` are the slots of the
+    /// replies of the servers after the first.
+    pub(crate) fn spread(&mut self, i: usize, others: Vec<usize>) {
+        self.spread.push((i, others));
+    }
+
+    /// Combines the replies of each request sent to every server into its
+    /// own slot: counts are summed, key lists joined (a key lives on one
+    /// server, so the union is exact), STATS counters summed (and each
+    /// server's kept for `take_per_server`). A refusal by any server is
+    /// the request's reply.
+    pub(crate) fn merge_spread(&mut self, kind_of: impl Fn(usize) -> Kind) {
+        for (i, others) in std::mem::take(&mut self.spread) {
+            let mut all = Vec::with_capacity(others.len() + 1);
+            all.push(self.result(i));
+            for o in others {
+                all.push(self.result(o));
+            }
+            if kind_of(i) == Kind::Stats {
+                self.per_server.push((i, all.clone()));
+            }
+            let merged = merge(all);
+            let cell = self.other(merged);
+            if let Some(c) = self.cells.get_mut(i) {
+                *c = cell;
+            }
+        }
+    }
+
+    /// Each server's reply to request `i`, in server order, if it went to
+    /// every server and was a STATS.
+    pub fn take_per_server(&mut self, i: usize) -> Option<Vec<Result<Reply>>> {
+        let at = self.per_server.iter().position(|(j, _)| *j == i)?;
+        Some(self.per_server.swap_remove(at).1)
+    }
+
     /// The reply of request `i` as a `Reply` (values copied out).
     pub fn result(&mut self, i: usize) -> Result<Reply> {
         let slot = self.take(i);
@@ -178,6 +232,43 @@ impl Replies {
     pub fn into_results(mut self) -> Vec<Result<Reply>> {
         (0..self.len()).map(|i| self.result(i)).collect()
     }
+}
+
+/// The replies of every server to one request, as one.
+fn merge(all: Vec<Result<Reply>>) -> Result<Reply> {
+    let mut it = all.into_iter();
+    let mut acc = it.next().unwrap_or_else(|| Err(no_reply()))?;
+    for r in it {
+        acc = match (acc, r?) {
+            (Reply::Count(a), Reply::Count(b)) => Reply::Count(a + b),
+            (Reply::Keys(mut a), Reply::Keys(b)) => {
+                let mut seen: std::collections::HashSet<String> = a.iter().cloned().collect();
+                a.extend(b.into_iter().filter(|k| seen.insert(k.clone())));
+                Reply::Keys(a)
+            }
+            (Reply::Stats(a), Reply::Stats(b)) => {
+                let (hits, misses) = (a.hits + b.hits, a.misses + b.misses);
+                Reply::Stats(ServerStats {
+                    hits,
+                    misses,
+                    puts: a.puts + b.puts,
+                    invalidations: a.invalidations + b.invalidations,
+                    hit_ratio: if hits + misses == 0 {
+                        0.0
+                    } else {
+                        hits as f64 / (hits + misses) as f64
+                    },
+                })
+            }
+            (a, b) => {
+                return Err(Error::Protocol {
+                    cmd: "merge",
+                    reply: format!("{a:?} and {b:?} cannot be combined"),
+                })
+            }
+        };
+    }
+    Ok(acc)
 }
 
 /// The error of a request that got no reply (only after a failed batch).

@@ -218,7 +218,7 @@ impl TagCachePipeline {
         let plan = std::mem::take(&mut self.plan);
         let ctx = Ctx {
             allowed: &self.allowed,
-            pool: Some(self.client.pool_stats()),
+            client: &self.client,
         };
         plan.run_all(&self.client, &ctx)
     }

@@ -358,7 +358,8 @@ impl Plan {
 /// What decoding needs.
 pub struct Ctx<'a> {
     pub allowed: &'a AllowedClasses,
-    pub pool: Option<crate::client::pool::PoolStats>,
+    /// For stats(): the pools' counters and the servers' names.
+    pub client: &'a Client,
 }
 
 enum Failed {
@@ -527,24 +528,50 @@ fn finish(
             Some(Reply::Stats(_)) => boolean(true),
             r => return Err(stray("STATS", r)),
         },
-        Shape::Stats => match owned(rs, last) {
-            Some(Reply::Stats(s)) => {
-                let mut ht = ZendHashTable::new();
-                let e = |e: ext_php_rs::error::Error| tagcache_error(e.to_string());
-                ht.insert("hits", long(s.hits)).map_err(e)?;
-                ht.insert("misses", long(s.misses)).map_err(e)?;
-                ht.insert("puts", long(s.puts)).map_err(e)?;
-                ht.insert("invalidations", long(s.invalidations))
-                    .map_err(e)?;
-                ht.insert("hit_ratio", s.hit_ratio).map_err(e)?;
-                if let Some(p) = &ctx.pool {
-                    ht.insert("pool", pool_array(p)?).map_err(e)?;
+        Shape::Stats => {
+            let per_server = rs.take_per_server(last);
+            match owned(rs, last) {
+                Some(Reply::Stats(s)) => {
+                    let e = |e: ext_php_rs::error::Error| tagcache_error(e.to_string());
+                    let mut ht = stats_array(&s, &ctx.client.pool_stats())?;
+                    // Several servers: the sums above, and each server's own.
+                    if let Some(each) = per_server {
+                        let mut servers = ZendHashTable::new();
+                        for (r, (name, pool)) in
+                            each.into_iter().zip(ctx.client.server_pool_stats())
+                        {
+                            let Ok(Reply::Stats(s)) = r else {
+                                return Err(stray("STATS", r.ok()));
+                            };
+                            servers
+                                .insert(name, array(stats_array(&s, &pool)?))
+                                .map_err(e)?;
+                        }
+                        ht.insert("servers", array(servers)).map_err(e)?;
+                    }
+                    array(ht)
                 }
-                array(ht)
+                r => return Err(stray("STATS", r)),
             }
-            r => return Err(stray("STATS", r)),
-        },
+        }
     })
+}
+
+/// The counters of one STATS reply, with a pool's.
+fn stats_array(
+    s: &crate::client::protocol::ServerStats,
+    pool: &crate::client::pool::PoolStats,
+) -> PResult<ext_php_rs::boxed::ZBox<ZendHashTable>> {
+    let mut ht = ZendHashTable::new();
+    let e = |e: ext_php_rs::error::Error| tagcache_error(e.to_string());
+    ht.insert("hits", long(s.hits)).map_err(e)?;
+    ht.insert("misses", long(s.misses)).map_err(e)?;
+    ht.insert("puts", long(s.puts)).map_err(e)?;
+    ht.insert("invalidations", long(s.invalidations))
+        .map_err(e)?;
+    ht.insert("hit_ratio", s.hit_ratio).map_err(e)?;
+    ht.insert("pool", pool_array(pool)?).map_err(e)?;
+    Ok(ht)
 }
 
 pub fn pool_array(p: &crate::client::pool::PoolStats) -> PResult<Zval> {

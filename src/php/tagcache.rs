@@ -23,6 +23,17 @@ pub fn build_options(arr: Option<&ZendHashTable>) -> PResult<Options> {
         }
     }
     if let Some(arr) = arr {
+        let given = |n: &str| arr.get(n).is_some();
+        if given("servers") {
+            if given("host") || given("port") {
+                return Err(value_error(
+                    "give either 'servers' or 'host'/'port', not both",
+                ));
+            }
+        } else if given("host") || given("port") {
+            // One server named here: a servers list from INI does not apply.
+            o.servers.clear();
+        }
         for (k, v) in arr.iter() {
             let name = match k {
                 ArrayKey::Long(i) => {
@@ -34,7 +45,11 @@ pub fn build_options(arr: Option<&ZendHashTable>) -> PResult<Options> {
                 ArrayKey::Str(s) => s.to_string(),
                 ArrayKey::ZendString(s) => String::from_utf8_lossy(s.as_bytes()).into_owned(),
             };
-            let val = opt_value(&name, v)?;
+            let val = if name == "servers" {
+                servers_value(v)?
+            } else {
+                opt_value(&name, v)?
+            };
             o.set(&name, val)?;
         }
     }
@@ -46,6 +61,70 @@ pub fn build_options(arr: Option<&ZendHashTable>) -> PResult<Options> {
         )));
     }
     Ok(o)
+}
+
+/// The `servers` option: a list of "host:port[:weight]" strings or of
+/// `['host' => ..., 'port' => ..., 'weight' => ...]` arrays, each turned
+/// into the string form (config.rs parses and checks it).
+fn servers_value(v: &Zval) -> PResult<OptValue> {
+    let Some(list) = v.dereference().array() else {
+        return Err(type_error(format!(
+            "option 'servers' must be of type array, {} given",
+            v.get_type()
+        )));
+    };
+    if list.is_empty() {
+        return Err(value_error("option 'servers' must not be empty"));
+    }
+    let mut out = Vec::with_capacity(list.len());
+    for (n, item) in list.values().enumerate() {
+        let item = item.dereference();
+        if let Some(s) = item.zend_str() {
+            out.push(String::from_utf8_lossy(s.as_bytes()).into_owned());
+            continue;
+        }
+        let Some(entry) = item.array() else {
+            return Err(type_error(format!(
+                "option 'servers': entry #{n} must be a string or an array, {} given",
+                item.get_type()
+            )));
+        };
+        let bad = |why: &str| value_error(format!("option 'servers': entry #{n} {why}"));
+        for (k, _) in entry.iter() {
+            let known = matches!(&k, ArrayKey::String(s) if ["host", "port", "weight"].contains(&s.as_str()))
+                || matches!(&k, ArrayKey::Str(s) if ["host", "port", "weight"].contains(s))
+                || matches!(&k, ArrayKey::ZendString(s) if [&b"host"[..], b"port", b"weight"].contains(&s.as_bytes()));
+            if !known {
+                return Err(bad("has a key other than 'host', 'port' and 'weight'"));
+            }
+        }
+        let host = entry
+            .get("host")
+            .and_then(|h| {
+                h.dereference()
+                    .zend_str()
+                    .map(|s| String::from_utf8_lossy(s.as_bytes()).into_owned())
+            })
+            .ok_or_else(|| bad("needs 'host' (a string)"))?;
+        let port = entry
+            .get("port")
+            .and_then(|p| p.dereference().long())
+            .ok_or_else(|| bad("needs 'port' (an int)"))?;
+        let weight = match entry.get("weight") {
+            None => 1,
+            Some(w) => w
+                .dereference()
+                .long()
+                .ok_or_else(|| bad("has a 'weight' that is not an int"))?,
+        };
+        let host = if host.contains(':') && !host.starts_with('[') {
+            format!("[{host}]")
+        } else {
+            host
+        };
+        out.push(format!("{host}:{port}:{weight}"));
+    }
+    Ok(OptValue::List(out))
 }
 
 fn opt_value(name: &str, v: &Zval) -> PResult<OptValue> {
@@ -107,7 +186,7 @@ impl TagCache {
     fn ctx(&self) -> Ctx<'_> {
         Ctx {
             allowed: &self.allowed,
-            pool: None,
+            client: &self.client,
         }
     }
 
@@ -292,11 +371,7 @@ impl TagCache {
     pub fn stats(&self) -> PResult<PhpArray> {
         let mut p = Plan::new();
         p.stats();
-        let ctx = Ctx {
-            allowed: &self.allowed,
-            pool: Some(self.client.pool_stats()),
-        };
-        Ok(PhpArray(p.run_one(&self.client, &ctx)?))
+        self.run_array(p)
     }
 
     pub fn flush(&self) -> PResult<i64> {
@@ -309,6 +384,13 @@ impl TagCache {
         let mut p = Plan::new();
         p.ping();
         self.run_bool(p)
+    }
+
+    /// "host:port" of the server that holds `key` (with one server, that
+    /// server).
+    pub fn server_for_key(&self, key: &str) -> PResult<String> {
+        let key = crate::client::protocol::Key::text(key)?;
+        Ok(self.client.server_for(key.as_bytes()).to_string())
     }
 
     pub fn pipeline(&self) -> TagCachePipeline {
