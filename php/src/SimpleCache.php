@@ -1,0 +1,193 @@
+<?php
+
+declare(strict_types=1);
+
+namespace TagCache;
+
+use Psr\Log\LoggerAwareInterface;
+use Psr\SimpleCache\CacheInterface;
+use TagCache\Exception\SimpleCacheInvalidArgumentException as InvalidArgument;
+use TagCache\Internal\Envelope;
+use TagCache\Internal\Names;
+use TagCache\Internal\ReportsFailures;
+use TagCache\Internal\Ttl;
+
+/**
+ * PSR-16 cache on the tagcache extension (psr/simple-cache 1, 2 and 3).
+ *
+ * Keys follow PSR-16 (no {}()/\@:) and the protocol (no comma, TAB, CR, LF);
+ * a bad key or TTL throws Psr\SimpleCache\InvalidArgumentException before
+ * anything is sent. Values round-trip exactly, null and false included.
+ * getMultiple/setMultiple/deleteMultiple are one pipelined batch each.
+ * clear() removes this namespace's items only, in one invalidation.
+ *
+ * A server failure (connection, timeout, refusal) does not throw: the call
+ * returns the default or false and the failure goes to the PSR-3 logger
+ * (setLogger()) or to error_log(), as PSR-16 implementations do.
+ */
+final class SimpleCache implements CacheInterface, LoggerAwareInterface
+{
+    use ReportsFailures;
+
+    private readonly Names $names;
+
+    private readonly ?int $defaultTtlMs;
+
+    /** @var list<string> */
+    private readonly array $itemTags;
+
+    private readonly object $miss;
+
+    /**
+     * @param \TagCache $client the extension's client (its pool is shared with whoever else uses it)
+     * @param string $namespace prefix of this cache's keys and tags ('' for none); clear() removes this namespace only
+     * @param int|\DateInterval|null $defaultTtl TTL of set() without one; null or 0: no expiry
+     */
+    public function __construct(private readonly \TagCache $client, string $namespace = '', int|\DateInterval|null $defaultTtl = null)
+    {
+        $this->names = new Names($namespace, true, InvalidArgument::class);
+        if (\is_int($defaultTtl) && $defaultTtl < 0) {
+            throw new InvalidArgument(sprintf('Default TTL must be null, 0 (no expiry) or positive, %d given', $defaultTtl));
+        }
+        $this->defaultTtlMs = $defaultTtl === 0 ? null : Ttl::psr16($defaultTtl, null, InvalidArgument::class);
+        $this->itemTags = [$this->names->poolTag];
+        $this->miss = new \stdClass();
+    }
+
+    public function get($key, $default = null): mixed
+    {
+        $k = $this->names->key($key);
+        try {
+            $v = $this->client->get($k, $this->miss);
+        } catch (\TagCacheException $e) {
+            $this->reportFailure($e, 'get', [$k]);
+            return $default;
+        }
+        return $v === $this->miss ? $default : Envelope::value($v);
+    }
+
+    public function set($key, $value, $ttl = null): bool
+    {
+        $k = $this->names->key($key);
+        $ms = Ttl::psr16($ttl, $this->defaultTtlMs, InvalidArgument::class);
+        try {
+            if ($ms !== null && $ms <= 0) {
+                $this->client->delete($k);
+                return true;
+            }
+            return $this->client->put($k, Envelope::plain($value), $this->itemTags, $ms);
+        } catch (\ValueError $e) {
+            throw $this->names->fromValueError($e);
+        } catch (\TagCacheException $e) {
+            $this->reportFailure($e, 'set', [$k]);
+            return false;
+        }
+    }
+
+    public function delete($key): bool
+    {
+        $k = $this->names->key($key);
+        try {
+            $this->client->delete($k);
+            return true;
+        } catch (\TagCacheException $e) {
+            $this->reportFailure($e, 'delete', [$k]);
+            return false;
+        }
+    }
+
+    public function clear(): bool
+    {
+        try {
+            $this->client->invalidate($this->names->poolTag);
+            return true;
+        } catch (\TagCacheException $e) {
+            $this->reportFailure($e, 'clear');
+            return false;
+        }
+    }
+
+    public function getMultiple($keys, $default = null): iterable
+    {
+        $server = [];
+        foreach ($this->iterate($keys, 'keys') as $key) {
+            $server[] = $this->names->key($key);
+        }
+        if ($server === []) {
+            return [];
+        }
+        try {
+            $found = $this->client->getMany($server);
+        } catch (\TagCacheException $e) {
+            $this->reportFailure($e, 'getMultiple', $server);
+            $found = [];
+        }
+        $out = [];
+        foreach ($server as $k) {
+            $out[$this->names->userKey($k)] = \array_key_exists($k, $found) ? Envelope::value($found[$k]) : $default;
+        }
+        return $out;
+    }
+
+    public function setMultiple($values, $ttl = null): bool
+    {
+        $items = [];
+        foreach ($this->iterate($values, 'values') as $key => $value) {
+            // PHP turns the array key '0' into the int 0: an int is a key here
+            $items[$this->names->listKey($key)] = Envelope::plain($value);
+        }
+        $ms = Ttl::psr16($ttl, $this->defaultTtlMs, InvalidArgument::class);
+        if ($items === []) {
+            return true;
+        }
+        try {
+            if ($ms !== null && $ms <= 0) {
+                $this->client->deleteMany(array_keys($items));
+                return true;
+            }
+            return $this->client->putMany($items, $this->itemTags, $ms);
+        } catch (\ValueError $e) {
+            throw $this->names->fromValueError($e);
+        } catch (\TagCacheException $e) {
+            $this->reportFailure($e, 'setMultiple', array_keys($items));
+            return false;
+        }
+    }
+
+    public function deleteMultiple($keys): bool
+    {
+        $server = [];
+        foreach ($this->iterate($keys, 'keys') as $key) {
+            $server[] = $this->names->key($key);
+        }
+        if ($server === []) {
+            return true;
+        }
+        try {
+            $this->client->deleteMany($server);
+            return true;
+        } catch (\TagCacheException $e) {
+            $this->reportFailure($e, 'deleteMultiple', $server);
+            return false;
+        }
+    }
+
+    public function has($key): bool
+    {
+        $k = $this->names->key($key);
+        try {
+            return $this->client->get($k, $this->miss) !== $this->miss;
+        } catch (\TagCacheException $e) {
+            $this->reportFailure($e, 'has', [$k]);
+            return false;
+        }
+    }
+
+    private function iterate(mixed $list, string $what): iterable
+    {
+        if (!is_iterable($list)) {
+            throw new InvalidArgument(sprintf('Cache %s must be an array or a Traversable, %s given', $what, get_debug_type($list)));
+        }
+        return $list;
+    }
+}
