@@ -5,11 +5,12 @@ declare(strict_types=1);
 namespace TagCache;
 
 use Psr\Log\LoggerAwareInterface;
+use Psr\Log\LoggerInterface;
 use Psr\SimpleCache\CacheInterface;
 use TagCache\Exception\SimpleCacheInvalidArgumentException as InvalidArgument;
+use TagCache\Internal\Backend;
 use TagCache\Internal\Envelope;
 use TagCache\Internal\Names;
-use TagCache\Internal\ReportsFailures;
 use TagCache\Internal\Ttl;
 
 /**
@@ -27,7 +28,7 @@ use TagCache\Internal\Ttl;
  */
 final class SimpleCache implements CacheInterface, LoggerAwareInterface
 {
-    use ReportsFailures;
+    private readonly Backend $backend;
 
     private readonly Names $names;
 
@@ -36,75 +37,48 @@ final class SimpleCache implements CacheInterface, LoggerAwareInterface
     /** @var list<string> */
     private readonly array $itemTags;
 
-    private readonly object $miss;
-
     /**
      * @param \TagCache $client the extension's client (its pool is shared with whoever else uses it)
      * @param string $namespace prefix of this cache's keys and tags ('' for none); clear() removes this namespace only
      * @param int|\DateInterval|null $defaultTtl TTL of set() without one; null or 0: no expiry
      */
-    public function __construct(private readonly \TagCache $client, string $namespace = '', int|\DateInterval|null $defaultTtl = null)
+    public function __construct(\TagCache $client, string $namespace = '', int|\DateInterval|null $defaultTtl = null)
     {
-        $this->names = new Names($namespace, true, InvalidArgument::class);
         if (\is_int($defaultTtl) && $defaultTtl < 0) {
             throw new InvalidArgument(sprintf('Default TTL must be null, 0 (no expiry) or positive, %d given', $defaultTtl));
         }
+        $this->names = new Names($namespace, true, InvalidArgument::class);
+        $this->backend = new Backend($client, $this->names);
         $this->defaultTtlMs = $defaultTtl === 0 ? null : Ttl::psr16($defaultTtl, null, InvalidArgument::class);
         $this->itemTags = [$this->names->poolTag];
-        $this->miss = new \stdClass();
+    }
+
+    public function setLogger(LoggerInterface $logger): void
+    {
+        $this->backend->setLogger($logger);
     }
 
     public function get($key, $default = null): mixed
     {
-        $k = $this->names->key($key);
-        try {
-            $v = $this->client->get($k, $this->miss);
-        } catch (\TagCacheException $e) {
-            $this->reportFailure($e, 'get', [$k]);
-            return $default;
-        }
-        return $v === $this->miss ? $default : Envelope::value($v);
+        $stored = $this->backend->fetch($this->names->key($key), 'get');
+        return $stored === $this->backend->miss ? $default : Envelope::value($stored);
     }
 
     public function set($key, $value, $ttl = null): bool
     {
         $k = $this->names->key($key);
         $ms = Ttl::psr16($ttl, $this->defaultTtlMs, InvalidArgument::class);
-        try {
-            if ($ms !== null && $ms <= 0) {
-                $this->client->delete($k);
-                return true;
-            }
-            return $this->client->put($k, Envelope::plain($value), $this->itemTags, $ms);
-        } catch (\ValueError $e) {
-            throw $this->names->fromValueError($e);
-        } catch (\TagCacheException $e) {
-            $this->reportFailure($e, 'set', [$k]);
-            return false;
-        }
+        return $this->backend->write($k, Envelope::plain($value), $this->itemTags, $ms, 'set');
     }
 
     public function delete($key): bool
     {
-        $k = $this->names->key($key);
-        try {
-            $this->client->delete($k);
-            return true;
-        } catch (\TagCacheException $e) {
-            $this->reportFailure($e, 'delete', [$k]);
-            return false;
-        }
+        return $this->backend->delete([$this->names->key($key)], 'delete');
     }
 
     public function clear(): bool
     {
-        try {
-            $this->client->invalidate($this->names->poolTag);
-            return true;
-        } catch (\TagCacheException $e) {
-            $this->reportFailure($e, 'clear');
-            return false;
-        }
+        return $this->backend->invalidate([$this->names->poolTag], 'clear');
     }
 
     public function getMultiple($keys, $default = null): iterable
@@ -113,15 +87,7 @@ final class SimpleCache implements CacheInterface, LoggerAwareInterface
         foreach ($this->iterate($keys, 'keys') as $key) {
             $server[] = $this->names->key($key);
         }
-        if ($server === []) {
-            return [];
-        }
-        try {
-            $found = $this->client->getMany($server);
-        } catch (\TagCacheException $e) {
-            $this->reportFailure($e, 'getMultiple', $server);
-            $found = [];
-        }
+        $found = $this->backend->fetchMany($server, 'getMultiple');
         $out = [];
         foreach ($server as $k) {
             $out[$this->names->userKey($k)] = \array_key_exists($k, $found) ? Envelope::value($found[$k]) : $default;
@@ -140,18 +106,7 @@ final class SimpleCache implements CacheInterface, LoggerAwareInterface
         if ($items === []) {
             return true;
         }
-        try {
-            if ($ms !== null && $ms <= 0) {
-                $this->client->deleteMany(array_keys($items));
-                return true;
-            }
-            return $this->client->putMany($items, $this->itemTags, $ms);
-        } catch (\ValueError $e) {
-            throw $this->names->fromValueError($e);
-        } catch (\TagCacheException $e) {
-            $this->reportFailure($e, 'setMultiple', array_keys($items));
-            return false;
-        }
+        return $this->backend->writeAll($items, $this->itemTags, $ms, 'setMultiple');
     }
 
     public function deleteMultiple($keys): bool
@@ -160,27 +115,12 @@ final class SimpleCache implements CacheInterface, LoggerAwareInterface
         foreach ($this->iterate($keys, 'keys') as $key) {
             $server[] = $this->names->key($key);
         }
-        if ($server === []) {
-            return true;
-        }
-        try {
-            $this->client->deleteMany($server);
-            return true;
-        } catch (\TagCacheException $e) {
-            $this->reportFailure($e, 'deleteMultiple', $server);
-            return false;
-        }
+        return $this->backend->delete($server, 'deleteMultiple');
     }
 
     public function has($key): bool
     {
-        $k = $this->names->key($key);
-        try {
-            return $this->client->get($k, $this->miss) !== $this->miss;
-        } catch (\TagCacheException $e) {
-            $this->reportFailure($e, 'has', [$k]);
-            return false;
-        }
+        return $this->backend->fetch($this->names->key($key), 'has') !== $this->backend->miss;
     }
 
     private function iterate(mixed $list, string $what): iterable

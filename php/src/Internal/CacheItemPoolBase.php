@@ -7,6 +7,7 @@ namespace TagCache\Internal;
 use Psr\Cache\CacheItemInterface;
 use Psr\Cache\CacheItemPoolInterface;
 use Psr\Log\LoggerAwareInterface;
+use Psr\Log\LoggerInterface;
 use TagCache\CacheItem;
 use TagCache\Exception\CacheInvalidArgumentException as InvalidArgument;
 
@@ -18,7 +19,7 @@ use TagCache\Exception\CacheInvalidArgumentException as InvalidArgument;
  */
 abstract class CacheItemPoolBase implements CacheItemPoolInterface, LoggerAwareInterface
 {
-    use ReportsFailures;
+    private readonly Backend $backend;
 
     private readonly Names $names;
 
@@ -27,21 +28,19 @@ abstract class CacheItemPoolBase implements CacheItemPoolInterface, LoggerAwareI
     /** @var array<string, array{0: mixed, 1: list<string>, 2: ?float}> user key => [value, tags, expiry] */
     private array $deferred = [];
 
-    private readonly object $miss;
-
     /**
      * @param \TagCache $client the extension's client (its pool is shared with whoever else uses it)
      * @param string $namespace prefix of this pool's keys and tags ('' for none); clear() removes this namespace only
      * @param int $defaultLifetime seconds an item lives when it has no expiry of its own; 0: no expiry
      */
-    public function __construct(private readonly \TagCache $client, string $namespace = '', int $defaultLifetime = 0)
+    public function __construct(\TagCache $client, string $namespace = '', int $defaultLifetime = 0)
     {
         if ($defaultLifetime < 0) {
             throw new InvalidArgument(sprintf('Default lifetime must be 0 (no expiry) or positive, %d given', $defaultLifetime));
         }
         $this->names = new Names($namespace, true, InvalidArgument::class);
+        $this->backend = new Backend($client, $this->names);
         $this->defaultLifetimeMs = $defaultLifetime === 0 ? null : Ttl::seconds($defaultLifetime);
-        $this->miss = new \stdClass();
     }
 
     public function __destruct()
@@ -51,23 +50,18 @@ abstract class CacheItemPoolBase implements CacheItemPoolInterface, LoggerAwareI
         }
     }
 
+    public function setLogger(LoggerInterface $logger): void
+    {
+        $this->backend->setLogger($logger);
+    }
+
     public function getItem($key): CacheItem
     {
         $k = $this->names->key($key);
         if (isset($this->deferred[$key])) {
             return $this->deferredItem($key);
         }
-        try {
-            $stored = $this->client->get($k, $this->miss);
-        } catch (\TagCacheException $e) {
-            $this->reportFailure($e, 'getItem', [$k]);
-            return new CacheItem($key);
-        }
-        if ($stored === $this->miss) {
-            return new CacheItem($key);
-        }
-        [$value, $tags] = Envelope::open($stored);
-        return new CacheItem($key, $value, true, $tags);
+        return $this->item($key, $this->backend->fetch($k, 'getItem'));
     }
 
     /**
@@ -82,27 +76,13 @@ abstract class CacheItemPoolBase implements CacheItemPoolInterface, LoggerAwareI
                 $fetch[] = $k;
             }
         }
-        $found = [];
-        if ($fetch !== []) {
-            try {
-                $found = $this->client->getMany($fetch);
-            } catch (\TagCacheException $e) {
-                $this->reportFailure($e, 'getItems', $fetch);
-            }
-        }
+        $found = $this->backend->fetchMany($fetch, 'getItems');
         $items = [];
         foreach ($keys as $key) {
-            if (isset($this->deferred[$key])) {
-                $items[$key] = $this->deferredItem($key);
-                continue;
-            }
-            $k = $this->names->key($key);
-            if (\array_key_exists($k, $found)) {
-                [$value, $tags] = Envelope::open($found[$k]);
-                $items[$key] = new CacheItem($key, $value, true, $tags);
-            } else {
-                $items[$key] = new CacheItem($key);
-            }
+            $k = $this->names->prefix . $key;
+            $items[$key] = isset($this->deferred[$key])
+                ? $this->deferredItem($key)
+                : $this->item($key, \array_key_exists($k, $found) ? $found[$k] : $this->backend->miss);
         }
         return $items;
     }
@@ -113,25 +93,14 @@ abstract class CacheItemPoolBase implements CacheItemPoolInterface, LoggerAwareI
         if (isset($this->deferred[$key])) {
             return $this->deferredItem($key)->isHit();
         }
-        try {
-            return $this->client->get($k, $this->miss) !== $this->miss;
-        } catch (\TagCacheException $e) {
-            $this->reportFailure($e, 'hasItem', [$k]);
-            return false;
-        }
+        return $this->backend->fetch($k, 'hasItem') !== $this->backend->miss;
     }
 
     /** Removes every item of this namespace (one server invalidation) and the deferred ones. */
     public function clear(): bool
     {
         $this->deferred = [];
-        try {
-            $this->client->invalidate($this->names->poolTag);
-            return true;
-        } catch (\TagCacheException $e) {
-            $this->reportFailure($e, 'clear');
-            return false;
-        }
+        return $this->backend->invalidate([$this->names->poolTag], 'clear');
     }
 
     public function deleteItem($key): bool
@@ -148,42 +117,14 @@ abstract class CacheItemPoolBase implements CacheItemPoolInterface, LoggerAwareI
         foreach ($keys as $key) {
             unset($this->deferred[$key]);
         }
-        if ($server === []) {
-            return true;
-        }
-        try {
-            if (\count($server) === 1) {
-                $this->client->delete($server[0]);
-            } else {
-                $this->client->deleteMany($server);
-            }
-            return true;
-        } catch (\TagCacheException $e) {
-            $this->reportFailure($e, 'deleteItems', $server);
-            return false;
-        }
+        return $this->backend->delete($server, 'deleteItems');
     }
 
     public function save(CacheItemInterface $item): bool
     {
-        $item = $this->own($item);
-        $key = $item->getKey();
-        $k = $this->names->key($key);
-        unset($this->deferred[$key]);
-        $tags = $item->getTags();
-        $ms = $this->ttl($item->expiry());
-        try {
-            if ($ms !== null && $ms <= 0) {
-                $this->client->delete($k);
-                return true;
-            }
-            return $this->client->put($k, Envelope::wrap($item->rawValue(), $tags), $this->names->itemTags($tags), $ms);
-        } catch (\ValueError $e) {
-            throw $this->names->fromValueError($e);
-        } catch (\TagCacheException $e) {
-            $this->reportFailure($e, 'save', [$k]);
-            return false;
-        }
+        [$k, $stored, $tags, $ms] = $this->entry($item);
+        unset($this->deferred[$item->getKey()]);
+        return $this->backend->write($k, $stored, $tags, $ms, 'save');
     }
 
     public function saveDeferred(CacheItemInterface $item): bool
@@ -198,39 +139,17 @@ abstract class CacheItemPoolBase implements CacheItemPoolInterface, LoggerAwareI
     /** Sends every deferred save in one pipelined batch. */
     public function commit(): bool
     {
-        if ($this->deferred === []) {
-            return true;
+        $entries = [];
+        foreach ($this->deferred as $key => [$value, $tags, $expiry]) {
+            $entries[] = [
+                $this->names->prefix . $key,
+                Envelope::wrap($value, $tags),
+                $this->names->itemTags($tags),
+                $expiry === null ? $this->defaultLifetimeMs : Ttl::until($expiry),
+            ];
         }
-        $deferred = $this->deferred;
         $this->deferred = [];
-        $pipe = $this->client->pipeline();
-        $keys = [];
-        try {
-            foreach ($deferred as $key => [$value, $tags, $expiry]) {
-                $k = $this->names->key((string) $key);
-                $keys[] = $k;
-                $ms = $this->ttl($expiry);
-                if ($ms !== null && $ms <= 0) {
-                    $pipe->delete($k);
-                } else {
-                    $pipe->put($k, Envelope::wrap($value, $tags), $this->names->itemTags($tags), $ms);
-                }
-            }
-            $results = $pipe->execute();
-        } catch (\ValueError $e) {
-            throw $this->names->fromValueError($e);
-        } catch (\TagCacheException $e) {
-            $this->reportFailure($e, 'commit', $keys);
-            return false;
-        }
-        $ok = true;
-        foreach ($results as $i => $r) {
-            if ($r instanceof \Throwable) {
-                $this->reportFailure($r, 'commit', [$keys[$i]]);
-                $ok = false;
-            }
-        }
-        return $ok;
+        return $this->backend->writeMany($entries, 'commit');
     }
 
     /**
@@ -254,26 +173,21 @@ abstract class CacheItemPoolBase implements CacheItemPoolInterface, LoggerAwareI
             $t = $this->names->checkTag($tag);
             $checked[$t] = $this->names->tag($t);
         }
-        if ($checked === []) {
-            return true;
-        }
         foreach ($this->deferred as $key => [, $itemTags]) {
-            foreach ($itemTags as $t) {
-                if (isset($checked[$t])) {
-                    unset($this->deferred[$key]);
-                    break;
-                }
+            if (array_intersect_key(array_flip($itemTags), $checked) !== []) {
+                unset($this->deferred[$key]);
             }
         }
-        try {
-            $this->client->invalidate(array_values($checked));
-            return true;
-        } catch (\ValueError $e) {
-            throw $this->names->fromValueError($e);
-        } catch (\TagCacheException $e) {
-            $this->reportFailure($e, 'invalidateTags');
-            return false;
+        return $this->backend->invalidate(array_values($checked), 'invalidateTags');
+    }
+
+    private function item(string $key, mixed $stored): CacheItem
+    {
+        if ($stored === $this->backend->miss) {
+            return new CacheItem($key);
         }
+        [$value, $tags] = Envelope::open($stored);
+        return new CacheItem($key, $value, true, $tags);
     }
 
     private function deferredItem(string $key): CacheItem
@@ -285,9 +199,20 @@ abstract class CacheItemPoolBase implements CacheItemPoolInterface, LoggerAwareI
         return new CacheItem($key, $value, true, $tags);
     }
 
-    private function ttl(?float $expiry): ?int
+    /**
+     * @return array{0: string, 1: array, 2: list<string>, 3: ?int} [server key, envelope, server tags, TTL ms]
+     */
+    private function entry(CacheItemInterface $item): array
     {
-        return $expiry === null ? $this->defaultLifetimeMs : Ttl::until($expiry);
+        $item = $this->own($item);
+        $tags = $item->getTags();
+        $expiry = $item->expiry();
+        return [
+            $this->names->key($item->getKey()),
+            Envelope::wrap($item->rawValue(), $tags),
+            $this->names->itemTags($tags),
+            $expiry === null ? $this->defaultLifetimeMs : Ttl::until($expiry),
+        ];
     }
 
     private function own(CacheItemInterface $item): CacheItemBase

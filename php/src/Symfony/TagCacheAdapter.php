@@ -6,15 +6,16 @@ namespace TagCache\Symfony;
 
 use Psr\Cache\CacheItemInterface;
 use Psr\Log\LoggerAwareInterface;
+use Psr\Log\LoggerInterface;
 use Symfony\Component\Cache\Adapter\TagAwareAdapterInterface;
 use Symfony\Component\Cache\CacheItem;
 use Symfony\Component\Cache\Exception\InvalidArgumentException;
 use Symfony\Component\Cache\ResettableInterface;
 use Symfony\Contracts\Cache\ItemInterface;
 use Symfony\Contracts\Cache\TagAwareCacheInterface;
+use TagCache\Internal\Backend;
 use TagCache\Internal\Envelope;
 use TagCache\Internal\Names;
-use TagCache\Internal\ReportsFailures;
 use TagCache\Internal\Ttl;
 
 /**
@@ -34,13 +35,13 @@ use TagCache\Internal\Ttl;
  */
 final class TagCacheAdapter implements TagAwareAdapterInterface, TagAwareCacheInterface, LoggerAwareInterface, ResettableInterface
 {
-    use ReportsFailures;
-
     private static ?\Closure $create = null;
 
     private static ?\Closure $export = null;
 
     private static ?\Closure $setComputed = null;
+
+    private readonly Backend $backend;
 
     private readonly Names $names;
 
@@ -49,21 +50,19 @@ final class TagCacheAdapter implements TagAwareAdapterInterface, TagAwareCacheIn
     /** @var array<string, CacheItem> copies of the items saved with saveDeferred(), by key */
     private array $deferred = [];
 
-    private readonly object $miss;
-
     /**
      * @param \TagCache $client the extension's client (its pool is shared with whoever else uses it)
      * @param string $namespace prefix of this pool's keys and tags ('' for none); clear() removes this namespace only
      * @param int $defaultLifetime seconds an item lives when it has no expiry of its own; 0: no expiry
      */
-    public function __construct(private readonly \TagCache $client, string $namespace = '', private readonly int $defaultLifetime = 0)
+    public function __construct(\TagCache $client, string $namespace = '', private readonly int $defaultLifetime = 0)
     {
         if ($defaultLifetime < 0) {
             throw new InvalidArgumentException(sprintf('Default lifetime must be 0 (no expiry) or positive, %d given.', $defaultLifetime));
         }
         $this->names = new Names($namespace, true, InvalidArgumentException::class);
+        $this->backend = new Backend($client, $this->names);
         $this->defaultLifetimeMs = $defaultLifetime === 0 ? null : Ttl::seconds($defaultLifetime);
-        $this->miss = new \stdClass();
         self::$create ??= \Closure::bind(static function (string $key, mixed $value, bool $hit, array $metadata): CacheItem {
             $item = new CacheItem();
             $item->key = $key;
@@ -93,6 +92,11 @@ final class TagCacheAdapter implements TagAwareAdapterInterface, TagAwareCacheIn
         if ($this->deferred !== []) {
             $this->commit();
         }
+    }
+
+    public function setLogger(LoggerInterface $logger): void
+    {
+        $this->backend->setLogger($logger);
     }
 
     public function get(string $key, callable $callback, ?float $beta = null, ?array &$metadata = null): mixed
@@ -151,13 +155,7 @@ final class TagCacheAdapter implements TagAwareAdapterInterface, TagAwareCacheIn
         if (isset($this->deferred[$key])) {
             return $this->deferredItem($key);
         }
-        try {
-            $stored = $this->client->get($k, $this->miss);
-        } catch (\TagCacheException $e) {
-            $this->reportFailure($e, 'getItem', [$k]);
-            return (self::$create)($key, null, false, []);
-        }
-        return $this->item($key, $stored);
+        return $this->item($key, $this->backend->fetch($k, 'getItem'));
     }
 
     /**
@@ -172,22 +170,13 @@ final class TagCacheAdapter implements TagAwareAdapterInterface, TagAwareCacheIn
                 $fetch[] = $k;
             }
         }
-        $found = [];
-        if ($fetch !== []) {
-            try {
-                $found = $this->client->getMany($fetch);
-            } catch (\TagCacheException $e) {
-                $this->reportFailure($e, 'getItems', $fetch);
-            }
-        }
+        $found = $this->backend->fetchMany($fetch, 'getItems');
         $items = [];
         foreach ($keys as $key) {
-            if (isset($this->deferred[$key])) {
-                $items[$key] = $this->deferredItem($key);
-                continue;
-            }
-            $k = $this->names->key($key);
-            $items[$key] = $this->item($key, \array_key_exists($k, $found) ? $found[$k] : $this->miss);
+            $k = $this->names->prefix . $key;
+            $items[$key] = isset($this->deferred[$key])
+                ? $this->deferredItem($key)
+                : $this->item($key, \array_key_exists($k, $found) ? $found[$k] : $this->backend->miss);
         }
         return $items;
     }
@@ -198,12 +187,7 @@ final class TagCacheAdapter implements TagAwareAdapterInterface, TagAwareCacheIn
         if (isset($this->deferred[$key])) {
             return $this->deferredItem($key)->isHit();
         }
-        try {
-            return $this->client->get($k, $this->miss) !== $this->miss;
-        } catch (\TagCacheException $e) {
-            $this->reportFailure($e, 'hasItem', [$k]);
-            return false;
-        }
+        return $this->backend->fetch($k, 'hasItem') !== $this->backend->miss;
     }
 
     /**
@@ -213,30 +197,16 @@ final class TagCacheAdapter implements TagAwareAdapterInterface, TagAwareCacheIn
      */
     public function clear(string $prefix = ''): bool
     {
-        try {
-            if ($prefix === '') {
-                $this->deferred = [];
-                $this->client->invalidate($this->names->poolTag);
-                return true;
-            }
-            foreach (array_keys($this->deferred) as $key) {
-                if (str_starts_with((string) $key, $prefix)) {
-                    unset($this->deferred[$key]);
-                }
-            }
-            $start = $this->names->prefix . $prefix;
-            $doomed = array_values(array_filter(
-                $this->client->keysByTag($this->names->poolTag),
-                static fn (string $k): bool => str_starts_with($k, $start)
-            ));
-            if ($doomed !== []) {
-                $this->client->deleteMany($doomed);
-            }
-            return true;
-        } catch (\TagCacheException $e) {
-            $this->reportFailure($e, 'clear');
-            return false;
+        if ($prefix === '') {
+            $this->deferred = [];
+            return $this->backend->invalidate([$this->names->poolTag], 'clear');
         }
+        foreach (array_keys($this->deferred) as $key) {
+            if (str_starts_with((string) $key, $prefix)) {
+                unset($this->deferred[$key]);
+            }
+        }
+        return $this->backend->deletePrefix($prefix, 'clear');
     }
 
     public function deleteItem($key): bool
@@ -253,20 +223,7 @@ final class TagCacheAdapter implements TagAwareAdapterInterface, TagAwareCacheIn
         foreach ($keys as $key) {
             unset($this->deferred[$key]);
         }
-        if ($server === []) {
-            return true;
-        }
-        try {
-            if (\count($server) === 1) {
-                $this->client->delete($server[0]);
-            } else {
-                $this->client->deleteMany($server);
-            }
-            return true;
-        } catch (\TagCacheException $e) {
-            $this->reportFailure($e, 'deleteItems', $server);
-            return false;
-        }
+        return $this->backend->delete($server, 'deleteItems');
     }
 
     public function save(CacheItemInterface $item): bool
@@ -274,22 +231,9 @@ final class TagCacheAdapter implements TagAwareAdapterInterface, TagAwareCacheIn
         if (!$item instanceof CacheItem) {
             return false;
         }
-        [$key, $value, $expiry, $meta] = (self::$export)($item);
-        $k = $this->names->key($key);
-        unset($this->deferred[$key]);
-        [$stored, $tags, $ms] = $this->storedForm($value, $expiry, $meta);
-        try {
-            if ($ms !== null && $ms <= 0) {
-                $this->client->delete($k);
-                return true;
-            }
-            return $this->client->put($k, $stored, $tags, $ms);
-        } catch (\ValueError $e) {
-            throw $this->names->fromValueError($e);
-        } catch (\TagCacheException $e) {
-            $this->reportFailure($e, 'save', [$k]);
-            return false;
-        }
+        [$k, $stored, $tags, $ms] = $this->entry($item);
+        unset($this->deferred[$item->getKey()]);
+        return $this->backend->write($k, $stored, $tags, $ms, 'save');
     }
 
     public function saveDeferred(CacheItemInterface $item): bool
@@ -309,40 +253,12 @@ final class TagCacheAdapter implements TagAwareAdapterInterface, TagAwareCacheIn
     /** Sends every deferred save in one pipelined batch. */
     public function commit(): bool
     {
-        if ($this->deferred === []) {
-            return true;
+        $entries = [];
+        foreach ($this->deferred as $item) {
+            $entries[] = $this->entry($item);
         }
-        $deferred = $this->deferred;
         $this->deferred = [];
-        $pipe = $this->client->pipeline();
-        $keys = [];
-        try {
-            foreach ($deferred as $item) {
-                [$key, $value, $expiry, $meta] = (self::$export)($item);
-                $k = $this->names->key($key);
-                $keys[] = $k;
-                [$stored, $tags, $ms] = $this->storedForm($value, $expiry, $meta);
-                if ($ms !== null && $ms <= 0) {
-                    $pipe->delete($k);
-                } else {
-                    $pipe->put($k, $stored, $tags, $ms);
-                }
-            }
-            $results = $pipe->execute();
-        } catch (\ValueError $e) {
-            throw $this->names->fromValueError($e);
-        } catch (\TagCacheException $e) {
-            $this->reportFailure($e, 'commit', $keys);
-            return false;
-        }
-        $ok = true;
-        foreach ($results as $i => $r) {
-            if ($r instanceof \Throwable) {
-                $this->reportFailure($r, 'commit', [$keys[$i]]);
-                $ok = false;
-            }
-        }
-        return $ok;
+        return $this->backend->writeMany($entries, 'commit');
     }
 
     /**
@@ -358,27 +274,13 @@ final class TagCacheAdapter implements TagAwareAdapterInterface, TagAwareCacheIn
             $t = $this->names->checkTag($tag);
             $checked[$t] = $this->names->tag($t);
         }
-        if ($checked === []) {
-            return true;
-        }
         foreach ($this->deferred as $key => $item) {
-            $meta = (self::$export)($item)[3];
-            foreach ($meta[ItemInterface::METADATA_TAGS] ?? [] as $t) {
-                if (isset($checked[$t])) {
-                    unset($this->deferred[$key]);
-                    break;
-                }
+            $itemTags = (self::$export)($item)[3][ItemInterface::METADATA_TAGS] ?? [];
+            if (array_intersect_key($itemTags, $checked) !== []) {
+                unset($this->deferred[$key]);
             }
         }
-        try {
-            $this->client->invalidate(array_values($checked));
-            return true;
-        } catch (\ValueError $e) {
-            throw $this->names->fromValueError($e);
-        } catch (\TagCacheException $e) {
-            $this->reportFailure($e, 'invalidateTags');
-            return false;
-        }
+        return $this->backend->invalidate(array_values($checked), 'invalidateTags');
     }
 
     /** Commits the deferred items (called between requests of long-running workers). */
@@ -388,29 +290,35 @@ final class TagCacheAdapter implements TagAwareAdapterInterface, TagAwareCacheIn
     }
 
     /**
-     * The stored envelope, the server tags and the TTL (ms; null: none;
-     * <= 0: expired) of an item's value, expiry and new metadata.
+     * What save() sends for an item: server key, envelope (value, tags and
+     * the expiry/ctime metadata get() computed), server tags and TTL in ms
+     * (null: none; <= 0: expired, so deleted).
      *
-     * @return array{0: array, 1: list<string>, 2: ?int}
+     * @return array{0: string, 1: array, 2: list<string>, 3: ?int}
      */
-    private function storedForm(mixed $value, int|float|null $expiry, array $meta): array
+    private function entry(CacheItem $item): array
     {
+        [$key, $value, $expiry, $meta] = (self::$export)($item);
         $tags = [];
         foreach ($meta[ItemInterface::METADATA_TAGS] ?? [] as $tag) {
             $tags[] = $this->names->checkTag((string) $tag);
         }
-        $ms = $expiry === null ? $this->defaultLifetimeMs : Ttl::until((float) $expiry);
         if (isset($meta[ItemInterface::METADATA_EXPIRY], $meta[ItemInterface::METADATA_CTIME])) {
             $stored = Envelope::wrap($value, $tags, (float) $meta[ItemInterface::METADATA_EXPIRY], (int) $meta[ItemInterface::METADATA_CTIME]);
         } else {
             $stored = Envelope::wrap($value, $tags);
         }
-        return [$stored, $this->names->itemTags($tags), $ms];
+        return [
+            $this->names->key($key),
+            $stored,
+            $this->names->itemTags($tags),
+            $expiry === null ? $this->defaultLifetimeMs : Ttl::until((float) $expiry),
+        ];
     }
 
     private function item(string $key, mixed $stored): CacheItem
     {
-        if ($stored === $this->miss) {
+        if ($stored === $this->backend->miss) {
             return (self::$create)($key, null, false, []);
         }
         [$value, $tags, $expiry, $ctime] = Envelope::open($stored);
