@@ -37,6 +37,26 @@ final class TestServer
         return self::client()->stats()['invalidations'];
     }
 
+    /**
+     * How many connections $op checked out of $client's pool: one per round
+     * trip (a pipelined batch is one). Measured from the pool counters
+     * around the call, less what reading them costs.
+     */
+    public static function roundTrips(\TagCache $client, callable $op): int
+    {
+        $count = static function () use ($client): int {
+            $pool = $client->stats()['pool'];
+            return $pool['created'] + $pool['reused'];
+        };
+        $a = $count();
+        $b = $count();
+        $reading = $b - $a;
+        $a = $count();
+        $op();
+        $b = $count();
+        return $b - $a - $reading;
+    }
+
     /** @return array{hits: int, misses: int, puts: int, invalidations: int} */
     public static function counters(): array
     {

@@ -46,3 +46,4 @@ if (is_file($vendor)) {
 require dirname(__DIR__) . '/autoload.php';
 require __DIR__ . "/TestServer.php";
 require __DIR__ . "/RecordingLogger.php";
+require __DIR__ . "/CountingProxy.php";
