@@ -50,7 +50,8 @@ if [ -z "${TAGCACHE_PORT:-}" ]; then
     export TAGCACHE_HOST=127.0.0.1 TAGCACHE_PORT="$TC_PORT"
 fi
 export TAGCACHE_HOST="${TAGCACHE_HOST:-127.0.0.1}"
-so="${TAGCACHE_SO:-$TC_SO}"
+export TAGCACHE_SO="${TAGCACHE_SO:-$TC_SO}"
+so="$TAGCACHE_SO"
 
 # Load the extension from $so unless php.ini already does (loading it twice warns).
 php_args=()
