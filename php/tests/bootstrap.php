@@ -35,6 +35,7 @@ if (is_file($vendor)) {
         'Illuminate/Container/autoload.php',
         'Illuminate/Config/autoload.php',
         'Illuminate/Events/autoload.php',
+        'Symfony/Bundle/FrameworkBundle/autoload.php',
     ] as $file) {
         if (stream_resolve_include_path($file) === false) {
             fwrite(STDERR, "tests: $file not found on the include path (install the Debian packages scripts/test-php-lib.sh lists)\n");
