@@ -14,19 +14,29 @@ use TagCache\Laravel\Repository;
 use TagCache\Laravel\TagCacheStore;
 use TagCache\Laravel\TaggedCache;
 
-/** The Laravel store through Illuminate\Cache\Repository, against the server. */
-final class LaravelStoreTest extends TestCase
+/**
+ * The Laravel store through the Repository the tagcache driver returns (a
+ * subclass of Illuminate\Cache\Repository that batches multi-key writes),
+ * against the server. LaravelPlainRepositoryTest runs the same through
+ * Illuminate\Cache\Repository itself.
+ */
+class LaravelStoreTest extends TestCase
 {
-    private \TagCache $client;
+    protected \TagCache $client;
 
-    private string $prefix;
+    protected string $prefix;
 
-    private TagCacheStore $store;
+    protected TagCacheStore $store;
 
-    private Repository $cache;
+    protected \Illuminate\Cache\Repository $cache;
 
     /** @var list<object> events the repository fired */
-    private array $events = [];
+    protected array $events = [];
+
+    protected function makeRepository(TagCacheStore $store): \Illuminate\Cache\Repository
+    {
+        return new Repository($store);
+    }
 
     protected function setUp(): void
     {
@@ -34,7 +44,7 @@ final class LaravelStoreTest extends TestCase
         $this->client = TestServer::newClient();
         $this->prefix = TestServer::namespace('lv');
         $this->store = new TagCacheStore($this->client, $this->prefix);
-        $this->cache = new Repository($this->store);
+        $this->cache = $this->makeRepository($this->store);
         $events = new Dispatcher();
         $events->listen([KeyWritten::class, KeyForgotten::class], function ($event) {
             $this->events[] = $event;

@@ -45,6 +45,12 @@ if (is_file($vendor)) {
     }
 }
 require dirname(__DIR__) . '/autoload.php';
-require __DIR__ . "/TestServer.php";
-require __DIR__ . "/RecordingLogger.php";
-require __DIR__ . "/CountingProxy.php";
+// the test helpers and base classes (TagCache\Tests\X is tests/X.php)
+spl_autoload_register(static function (string $class): void {
+    if (str_starts_with($class, 'TagCache\\Tests\\')) {
+        $file = __DIR__ . '/' . str_replace('\\', '/', substr($class, 15)) . '.php';
+        if (is_file($file)) {
+            require $file;
+        }
+    }
+});
