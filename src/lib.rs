@@ -21,7 +21,7 @@ fn startup(_ty: i32, module_number: i32) -> i32 {
 #[php_module]
 #[php(startup = "startup")]
 pub fn get_module(module: ModuleBuilder) -> ModuleBuilder {
-    module
+    php::functions::register(module)
         .class::<php::tagcache::TagCache>()
         .class::<php::pipeline::TagCachePipeline>()
         .info_function(php::info::info)

@@ -1,10 +1,13 @@
 //! The PHP layer: the only code that knows PHP.
 
+pub mod args;
 pub mod exceptions;
 pub mod ffi;
+pub mod functions;
 pub mod info;
 pub mod ini;
 pub mod pipeline;
 pub mod plan;
+pub mod session;
 pub mod tagcache;
 pub mod values;
