@@ -12,6 +12,7 @@ fn startup(_ty: i32, module_number: i32) -> i32 {
     // another thread during a lazy registration could leave it half done.
     client::fork::generation();
     php::ini::register(module_number);
+    php::session::startup(module_number);
     match php::exceptions::register() {
         Ok(()) => 0,
         Err(_) => -1,

@@ -9,5 +9,7 @@ pub mod ini;
 pub mod pipeline;
 pub mod plan;
 pub mod session;
+pub mod session_ffi;
+pub mod session_store;
 pub mod tagcache;
 pub mod values;
