@@ -75,9 +75,12 @@ pub fn type_name(z: &Zval) -> String {
         DataType::Double => "float".into(),
         DataType::String => "string".into(),
         DataType::Array => "array".into(),
+        // An anonymous class's name runs on after a NUL; PHP prints the
+        // part before it ("class@anonymous").
         DataType::Object(_) => z
             .object()
             .and_then(|o| o.get_class_name().ok())
+            .map(|n| n.split('\0').next().unwrap_or_default().to_owned())
             .unwrap_or_else(|| "object".into()),
         DataType::Resource => "resource".into(),
         other => other.to_string(),
