@@ -71,6 +71,24 @@ fn parse_count(t: &str) -> Option<u64> {
     t.parse::<u64>().ok().filter(|n| *n <= 86_400_000)
 }
 
+/// An INI entry's new value, checked: FAILURE (and a warning) refuses it.
+fn check_ini(
+    e: *mut zend_ini_entry,
+    v: *mut zend_string,
+    stage: c_int,
+    ok: fn(&str) -> bool,
+    want: &str,
+) -> c_int {
+    let t = ini_text(v);
+    if ok(&t) {
+        return SUCCESS;
+    }
+    if stage != STAGE_DEACTIVATE {
+        warn(&format!("{} must be {want}, \"{t}\" given", ini_name(e)));
+    }
+    FAILURE
+}
+
 unsafe extern "C" fn on_bool(
     e: *mut zend_ini_entry,
     v: *mut zend_string,
@@ -79,14 +97,7 @@ unsafe extern "C" fn on_bool(
     _a3: *mut c_void,
     stage: c_int,
 ) -> c_int {
-    let t = ini_text(v);
-    if parse_bool(&t).is_some() {
-        return SUCCESS;
-    }
-    if stage != STAGE_DEACTIVATE {
-        warn(&format!("{} must be on or off, \"{t}\" given", ini_name(e)));
-    }
-    FAILURE
+    check_ini(e, v, stage, |t| parse_bool(t).is_some(), "on or off")
 }
 
 unsafe extern "C" fn on_count(
@@ -97,17 +108,13 @@ unsafe extern "C" fn on_count(
     _a3: *mut c_void,
     stage: c_int,
 ) -> c_int {
-    let t = ini_text(v);
-    if parse_count(&t).is_some() {
-        return SUCCESS;
-    }
-    if stage != STAGE_DEACTIVATE {
-        warn(&format!(
-            "{} must be an integer from 0 to 86400000, \"{t}\" given",
-            ini_name(e)
-        ));
-    }
-    FAILURE
+    check_ini(
+        e,
+        v,
+        stage,
+        |t| parse_count(t).is_some(),
+        "an integer from 0 to 86400000",
+    )
 }
 
 pub static INI: IniEntryDefs<4> = IniEntryDefs::new([
@@ -322,7 +329,7 @@ unsafe extern "C" fn ps_close(mod_data: ModData) -> c_int {
                 Ok(false) if !open.warned => {
                     warning = Some(format!(
                         "tagcache: the lock of session {} had expired before this request released it \
-                         (held {} ms, tagcache.session_lock_expire_s is {} s): another request may have \
+                         (held {} ms, lock lifetime {} s, tagcache.session_lock_expire_s): another request may have \
                          used the session at the same time",
                         lock.id,
                         ms(lock.held_for()),
@@ -498,7 +505,7 @@ fn write_session(
                     let held = lock.map(|l| ms(l.held_for())).unwrap_or(0);
                     warnings.push(format!(
                         "tagcache: the lock of session {id} expired while its data was being written \
-                         (held {held} ms, tagcache.session_lock_expire_s is {expire_s} s): another \
+                         (held {held} ms, lock lifetime {expire_s} s, tagcache.session_lock_expire_s): another \
                          request may have changed the session at the same time"
                     ));
                 }
@@ -518,7 +525,7 @@ fn write_session(
                 let held = lock.map(|l| ms(l.held_for())).unwrap_or(0);
                 warnings.push(format!(
                     "tagcache: session {id} was not saved: its lock expired (held {held} ms, \
-                     tagcache.session_lock_expire_s is {expire_s} s) and {} holds it now",
+                     lock lifetime {expire_s} s, tagcache.session_lock_expire_s) and {} holds it now",
                     holder.unwrap_or_else(|| "no request".into())
                 ));
                 FAILURE
@@ -528,7 +535,7 @@ fn write_session(
                 let held = lock.map(|l| ms(l.held_for())).unwrap_or(0);
                 warnings.push(format!(
                     "tagcache: session {id} was not saved: its lock {} (held {held} ms, \
-                     tagcache.session_lock_expire_s is {expire_s} s)",
+                     lock lifetime {expire_s} s, tagcache.session_lock_expire_s)",
                     if remaining.is_zero() {
                         "has expired".to_string()
                     } else {

@@ -35,7 +35,7 @@
 
 use crate::client::batch::Batch;
 use crate::client::codec::{self, WireValue};
-use crate::client::config::Options;
+use crate::client::config::{OptValue, Options};
 use crate::client::protocol::{self, Command, Reply};
 use crate::client::{Client, Error};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -106,6 +106,17 @@ pub fn parse_save_path(text: &str, base: &Options) -> Result<SavePath, String> {
     let text = text.trim();
     if text.is_empty() {
         return Ok(sp);
+    }
+    if text.starts_with('/')
+        || text
+            .split_once(';')
+            .is_some_and(|(n, _)| n.parse::<u32>().is_ok())
+    {
+        return Err(
+            "it is a directory, for the files handler (PHP's default save path); set it to \
+             tcp://host:port, or to \"\" for the tagcache.host and tagcache.port INI defaults"
+                .into(),
+        );
     }
     let servers: Vec<&str> = text.split(',').map(str::trim).collect();
     if servers.len() > 1 {
@@ -178,7 +189,20 @@ pub fn parse_save_path(text: &str, base: &Options) -> Result<SavePath, String> {
             validate_prefix(&v)?;
             sp.prefix = v;
         } else if PATH_OPTIONS.contains(&k.as_str()) {
-            sp.opts.set_ini(&k, &v).map_err(|e| format!("{k}: {e}"))?;
+            let val = match k.as_str() {
+                "persistent" | "tcp_keepalive" => match v.to_ascii_lowercase().as_str() {
+                    "1" | "on" | "yes" | "true" => OptValue::Bool(true),
+                    "0" | "off" | "no" | "false" | "" => OptValue::Bool(false),
+                    _ if k == "persistent" => OptValue::Str(v.clone()),
+                    _ => return Err(format!("{k} must be 0 or 1, \"{v}\" given")),
+                },
+                _ => OptValue::Int(
+                    v.trim()
+                        .parse()
+                        .map_err(|_| format!("{k} must be an integer, \"{v}\" given"))?,
+                ),
+            };
+            sp.opts.set(&k, val).map_err(|e| e.to_string())?;
         } else {
             return Err(format!(
                 "unknown parameter \"{k}\" (known: prefix, {})",
@@ -819,6 +843,8 @@ mod tests {
             ("tcp://h?prefix=a%2Cb", "prefix"),
             ("tcp://h?prefix=%zz", "escape"),
             ("::1", "brackets"),
+            ("/var/lib/php/sessions", "directory"),
+            ("2;/tmp", "directory"),
         ] {
             let e = parse_save_path(bad, &base).unwrap_err();
             assert!(e.contains(why), "{bad}: {e}");
