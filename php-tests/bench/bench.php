@@ -40,13 +40,9 @@
 
 declare(strict_types=1);
 
-const ROWS = ['put', 'get', 'mixed', 'getMany', 'putMany'];
+require __DIR__ . '/lib.inc';
 
-function fail(string $msg): never
-{
-    fwrite(STDERR, "bench: $msg\n");
-    exit(1);
-}
+const ROWS = ['put', 'get', 'mixed', 'getMany', 'putMany'];
 
 function parse_args(array $argv): array
 {
@@ -96,112 +92,6 @@ function parse_args(array $argv): array
 function row_keys(string $row, array $o): int
 {
     return ($row === 'getMany' || $row === 'putMany') ? $o['calls'] * $o['batch'] : $o['n'];
-}
-
-/* ---------------------------------------------------------------- servers */
-
-/** Processes started here, stopped by the parent at exit. */
-$GLOBALS['started'] = [];
-$GLOBALS['parent_pid'] = getmypid();
-
-register_shutdown_function(static function (): void {
-    if (getmypid() !== $GLOBALS['parent_pid']) {
-        return; // a forked child: the servers are the parent's
-    }
-    foreach ($GLOBALS['started'] as $name => $p) {
-        $status = proc_get_status($p['proc']);
-        if ($status['running']) {
-            posix_kill($status['pid'], SIGTERM);
-        }
-        foreach ($p['pipes'] as $pipe) {
-            fclose($pipe);
-        }
-        proc_close($p['proc']);
-    }
-    $GLOBALS['started'] = [];
-});
-
-function find_server_bin(?string $given): string
-{
-    $root = dirname(__DIR__, 2);
-    $cands = [];
-    if ($given !== null) {
-        $cands[] = $given;
-    }
-    foreach (['TAGCACHE_SERVER_BIN' => '', 'CARGO_TARGET_DIR' => '/release/tagcache-server'] as $env => $suffix) {
-        $v = getenv($env);
-        if ($v !== false && $v !== '') {
-            $cands[] = $v . $suffix;
-        }
-    }
-    $cands[] = "$root/target/release/tagcache-server";
-    $cands[] = '/work/target-bench/release/tagcache-server';
-    foreach ($cands as $c) {
-        if (is_file($c) && is_executable($c)) {
-            return $c;
-        }
-    }
-    fail('tagcache-server not found (build it, or give --port or --server-bin); tried: ' . implode(', ', $cands));
-}
-
-function start_tagcache_server(string $bin): int
-{
-    $proc = proc_open([$bin, '--port', '0'], [1 => ['pipe', 'w'], 2 => ['file', '/dev/null', 'w']], $pipes);
-    if ($proc === false) {
-        fail("cannot start $bin");
-    }
-    $GLOBALS['started']['tagcache'] = ['proc' => $proc, 'pipes' => $pipes];
-    $line = fgets($pipes[1]);
-    if ($line === false || !preg_match('/listening on [^\s]*:(\d+)/', $line, $m)) {
-        fail("$bin did not say where it listens (got " . var_export($line, true) . ')');
-    }
-    return (int) $m[1];
-}
-
-function free_port(): int
-{
-    $s = stream_socket_server('tcp://127.0.0.1:0', $errno, $errstr);
-    if ($s === false) {
-        fail("cannot find a free port: $errstr");
-    }
-    $name = stream_socket_get_name($s, false);
-    fclose($s);
-    return (int) substr($name, strrpos($name, ':') + 1);
-}
-
-function find_redis_server(): ?string
-{
-    foreach (['/usr/bin/redis-server', '/usr/local/bin/redis-server'] as $c) {
-        if (is_executable($c)) {
-            return $c;
-        }
-    }
-    $w = trim((string) shell_exec('command -v redis-server 2>/dev/null'));
-    return $w !== '' ? $w : null;
-}
-
-function start_redis_server(string $bin): int
-{
-    $port = free_port();
-    $cmd = [$bin, '--port', (string) $port, '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'];
-    $proc = proc_open($cmd, [1 => ['file', '/dev/null', 'w'], 2 => ['file', '/dev/null', 'w']], $pipes);
-    if ($proc === false) {
-        fail("cannot start $bin");
-    }
-    $GLOBALS['started']['redis'] = ['proc' => $proc, 'pipes' => $pipes];
-    $deadline = microtime(true) + 5;
-    while (microtime(true) < $deadline) {
-        try {
-            $r = new Redis();
-            if (@$r->connect('127.0.0.1', $port, 0.2) && $r->ping()) {
-                $r->close();
-                return $port;
-            }
-        } catch (RedisException) {
-        }
-        usleep(20000);
-    }
-    fail("redis-server did not answer on port $port");
 }
 
 /* --------------------------------------------------------------- backends */
