@@ -491,7 +491,10 @@ fn write_session(
             tags: &sess.tags,
             ttl,
             lock,
-            had_meta: sess.had_meta,
+            // The meta check finds a session invalidated meanwhile. Without
+            // the lock it costs a round trip of its own, and only a tagged
+            // session can be invalidated by tag: it is done then only.
+            had_meta: sess.had_meta && (locking || !sess.tags.is_empty()),
             release: true,
         });
         let expire_s = open.store.lock.expire.as_secs();
