@@ -48,34 +48,7 @@ function parse_args(array $argv): array
 {
     $o = ['n' => 20000, 'batch' => 100, 'calls' => 1000, 'procs' => 4, 'port' => null,
           'redis-port' => null, 'server-bin' => null, 'rows' => implode(',', ROWS), 'repeat' => 3];
-    $args = array_slice($argv, 1);
-    for ($i = 0; $i < count($args); $i++) {
-        $a = $args[$i];
-        if ($a === '-h' || $a === '--help') {
-            $src = (string) file_get_contents(__FILE__);
-            preg_match('~/\*(.*?)\*/~s', $src, $m);
-            echo trim(preg_replace('~^[ \t]*\* ?~m', '', $m[1] ?? '')), "\n";
-            exit(0);
-        }
-        if (!str_starts_with($a, '--')) {
-            fail("unexpected argument $a (see --help)");
-        }
-        [$name, $val] = array_pad(explode('=', substr($a, 2), 2), 2, null);
-        if (!array_key_exists($name, $o)) {
-            fail("unknown option --$name (see --help)");
-        }
-        if ($val === null) {
-            $val = $args[++$i] ?? fail("--$name needs a value");
-        }
-        if ($name === 'server-bin' || $name === 'rows') {
-            $o[$name] = $val;
-            continue;
-        }
-        if (!ctype_digit($val)) {
-            fail("--$name must be a non-negative integer, got '$val'");
-        }
-        $o[$name] = (int) $val;
-    }
+    $o = parse_cli($argv, $o, ['server-bin', 'rows'], __FILE__);
     if ($o['n'] < 1 || $o['batch'] < 1 || $o['calls'] < 1 || $o['repeat'] < 1) {
         fail('--n, --batch, --calls and --repeat must be at least 1');
     }

@@ -60,30 +60,7 @@ function sparse_args(array $argv): array
     $o = ['cycles' => 3000, 'procs' => 4, 'ids' => 200, 'payload' => 1024, 'repeat' => 3, 'persistent' => 1,
           'rows' => implode(',', SROWS), 'server-bin' => null, 'port' => null, 'server-pid' => null,
           'redis-port' => null, 'redis-pid' => null, 'spin-us' => null];
-    $args = array_slice($argv, 1);
-    for ($i = 0; $i < count($args); $i++) {
-        $a = $args[$i];
-        if ($a === '-h' || $a === '--help') {
-            preg_match('~/\*(.*?)\*/~s', (string) file_get_contents(__FILE__), $m);
-            fwrite(STDERR, trim(preg_replace('~^[ \t]*\* ?~m', '', $m[1] ?? '')) . "\n");
-            exit(0);
-        }
-        if (!str_starts_with($a, '--')) {
-            fail("unexpected argument $a (see --help)");
-        }
-        [$name, $val] = array_pad(explode('=', substr($a, 2), 2), 2, null);
-        if (!array_key_exists($name, $o)) {
-            fail("unknown option --$name (see --help)");
-        }
-        $val ??= $args[++$i] ?? fail("--$name needs a value");
-        if ($name === 'rows' || $name === 'server-bin') {
-            $o[$name] = $val;
-        } elseif (ctype_digit($val)) {
-            $o[$name] = (int) $val;
-        } else {
-            fail("--$name must be a non-negative integer, got '$val'");
-        }
-    }
+    $o = parse_cli($argv, $o, ['rows', 'server-bin'], __FILE__);
     $o['rows'] = array_values(array_filter(explode(',', $o['rows']), 'strlen'));
     foreach ($o['rows'] as $r) {
         if (!in_array($r, SROWS, true)) {
