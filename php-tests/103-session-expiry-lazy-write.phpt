@@ -45,18 +45,18 @@ session_write_close();
 var_dump($c->get(tc_session_key($id)));
 ini_set('tagcache.session_locking', '1');
 // once a tenth of the lifetime has passed, an unchanged close refreshes the TTL
-ini_set('session.gc_maxlifetime', '2');
+ini_set('session.gc_maxlifetime', '3');
 $id = tc_session_id();
 tc_session_open($id);
 $_SESSION['k'] = 'keep';
 session_write_close();
 $m1 = $meta($id);
-usleep(1200000);
+usleep(1500000);
 tc_session_open($id);
 var_dump($_SESSION['k']);
 session_write_close();
 var_dump($meta($id) !== $m1);
-usleep(1200000);            // 2.4 s after the first write, 1.2 s after the refresh
+usleep(1800000);            // 3.3 s after the first write, 1.8 s after the refresh
 var_dump($c->get(tc_session_key($id)));
 
 // lazy_write off: every close writes
