@@ -25,6 +25,10 @@ $want = [
     'tagcache.servers' => '',
     'tagcache.down_server' => 'error',
     'tagcache.retry_interval_ms' => '1000',
+    // session.save_handler = tagcache
+    'tagcache.session_locking' => '1',
+    'tagcache.session_lock_wait_ms' => '30000',
+    'tagcache.session_lock_expire_s' => '0',
 ];
 // run-tests.php may set entries on the command line: compare the
 // built-in defaults through a child PHP with none given.

@@ -12,6 +12,7 @@ fn startup(_ty: i32, module_number: i32) -> i32 {
     // another thread during a lazy registration could leave it half done.
     client::fork::generation();
     php::ini::register(module_number);
+    php::session::startup(module_number);
     match php::exceptions::register() {
         Ok(()) => 0,
         Err(_) => -1,
@@ -21,7 +22,7 @@ fn startup(_ty: i32, module_number: i32) -> i32 {
 #[php_module]
 #[php(startup = "startup")]
 pub fn get_module(module: ModuleBuilder) -> ModuleBuilder {
-    module
+    php::functions::register(module)
         .class::<php::tagcache::TagCache>()
         .class::<php::pipeline::TagCachePipeline>()
         .info_function(php::info::info)

@@ -137,3 +137,73 @@ final class TagCachePipeline implements Countable
     /** How many calls are queued. */
     public function count(): int {}
 }
+
+/*
+ * The procedural API of the C extension published with the TagCache server,
+ * for code written against it. The handle is a TagCache object. A connection
+ * or server failure (any TagCacheException) gives the return noted below and
+ * one E_WARNING with the exception's message; invalid arguments throw
+ * TypeError/ValueError. Scalar parameters follow PHP's coercion rules
+ * (TypeError only under strict_types). A TTL of null, 0 or less means no
+ * expiry, as in the C extension.
+ */
+
+/** Options: host, port, timeout_ms, connect_timeout_ms, pool_size, serializer (php, igbinary, msgpack, native), any TagCache option; the C extension's transport options (mode, http_base, enable_pipelining, pipeline_depth, enable_async_io, enable_keep_alive, keep_alive_*, tcp_nodelay, timeout, serialize_format) are accepted and have no effect. */
+function tagcache_create(?array $options = null): TagCache {}
+
+/** @return bool false on failure */
+function tagcache_put(TagCache $handle, string $key, mixed $value, ?array $tags = null, ?int $ttl_ms = null): bool {}
+
+/** The value; null on a miss or a failure. */
+function tagcache_get(TagCache $handle, string $key): mixed {}
+
+/** Whether the key existed; false on failure. */
+function tagcache_delete(TagCache $handle, string $key): bool {}
+
+/** How many keys were removed; 0 on failure. */
+function tagcache_invalidate_tag(TagCache $handle, string $tag): int {}
+
+/** Removes the keys carrying any of the tags; how many; 0 on failure. */
+function tagcache_invalidate_tags_any(TagCache $handle, array $tags): int {}
+
+/** Removes the keys carrying all of the tags; how many; 0 on failure. */
+function tagcache_invalidate_tags_all(TagCache $handle, array $tags): int {}
+
+/** Removes the keys; how many existed; 0 on failure. */
+function tagcache_invalidate_keys(TagCache $handle, array $keys): int {}
+
+/** @return list<string>|null the keys carrying the tag; null on failure */
+function tagcache_keys_by_tag(TagCache $handle, string $tag): ?array {}
+
+/** @return array [key => value] of the keys found; [] on failure */
+function tagcache_bulk_get(TagCache $handle, array $keys): array {}
+
+/** Stores [key => value]; how many were stored; 0 on failure. */
+function tagcache_bulk_put(TagCache $handle, array $items, ?int $ttl_ms = null): int {}
+
+/** Server counters, 'pool', and 'transport' => 'tcp'; null on failure. */
+function tagcache_stats(TagCache $handle): ?array {}
+
+/** Removes every entry; how many; 0 on failure. */
+function tagcache_flush(TagCache $handle): int {}
+
+/** @return list<string>|null the keys carrying any of the tags; null on failure */
+function tagcache_search_any(TagCache $handle, array $tags): ?array {}
+
+/** @return list<string>|null the keys carrying all of the tags; null on failure */
+function tagcache_search_all(TagCache $handle, array $tags): ?array {}
+
+/** Closes the handle's idle connections (it reconnects if used again). */
+function tagcache_close(TagCache $handle): null {}
+
+/**
+ * With session.save_handler=tagcache and a session active: adds tags to the
+ * session's entries, written with the session, so that
+ * (new TagCache)->invalidate('user:42') ends every session tagged user:42.
+ * The tags stay with the session (and across session_regenerate_id()).
+ * @return bool false (and an E_WARNING) when no such session is active
+ */
+function tagcache_session_tag(array $tags): bool {}
+
+/** @return list<string>|null the tags of the active tagcache session, null if none is active */
+function tagcache_session_tags(): ?array {}

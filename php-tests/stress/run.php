@@ -10,7 +10,7 @@
  * suite always runs its own server (it kills and restarts it) and the
  * fault proxy (proxy.php).
  *
- * Suites: basic, ultra, concurrent, pool, pipeline, faults. Every worker is
+ * Suites: basic, ultra, concurrent, pool, pipeline, faults, sessions. Every worker is
  * a forked process; it reports a tally (ops, errors, wrong values) through a
  * temp file and its exit status; a worker killed by a signal is a failure.
  * Env: STRESS_SCALE (multiplies operation counts, default 1),
@@ -59,6 +59,7 @@ register_shutdown_function(function () use (&$server) {
         $server->stop();
     }
 });
+require __DIR__ . '/sessions.inc';   // sets session INI: before any output
 
 function opts(array $extra = []): array
 {
@@ -861,6 +862,7 @@ $suites = [
     'pool' => 'suite_pool',
     'pipeline' => 'suite_pipeline',
     'faults' => 'suite_faults',
+    'sessions' => 'suite_sessions',
 ];
 if ($only !== null) {
     $suites = array_intersect_key($suites, array_flip($only));
