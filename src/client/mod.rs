@@ -7,6 +7,7 @@ pub mod config;
 pub mod conn;
 pub mod error;
 pub mod fork;
+pub mod ketama;
 pub mod pool;
 pub mod protocol;
 pub mod registry;
