@@ -44,6 +44,14 @@ pub struct Ring {
     points: Vec<u32>,
     /// `owners[i]`: the position in the server list of `points[i]`'s server.
     owners: Vec<u32>,
+    /// A bucket index over `points`: the hash space is cut into
+    /// `2^(32 - shift)` equal buckets (about as many as there are points),
+    /// and `starts[b]` is the first point at or after bucket `b`'s start, so
+    /// the binary search of a hash in bucket `b` covers only
+    /// `points[starts[b]..starts[b + 1]]`, one or two points, instead of
+    /// the whole ring. `starts` has one more entry, `points.len()`.
+    starts: Vec<u32>,
+    shift: u32,
     /// Number of servers in the list the ring was built from.
     servers: usize,
 }
@@ -96,9 +104,13 @@ impl Ring {
         // By value, then by server position: libmemcached's order.
         pairs.sort_unstable();
         assert!(!pairs.is_empty(), "no server of the ring got a point");
+        let points: Vec<u32> = pairs.iter().map(|p| p.0).collect();
+        let (starts, shift) = bucket_index(&points);
         Ring {
-            points: pairs.iter().map(|p| p.0).collect(),
+            points,
             owners: pairs.iter().map(|p| p.1).collect(),
+            starts,
+            shift,
             servers: servers.len(),
         }
     }
@@ -116,7 +128,15 @@ impl Ring {
     /// The server of a key whose ketama hash ([`key_hash`]) is `hash`.
     #[inline]
     pub fn server_for_hash(&self, hash: u32) -> usize {
-        let at = self.points.partition_point(|&p| p < hash);
+        // The first point >= hash (a lower bound), searched in the hash's
+        // bucket only; none there means the next bucket's first point.
+        let bucket = (hash >> self.shift) as usize;
+        let (lo, hi) = (
+            self.starts[bucket] as usize,
+            self.starts[bucket + 1] as usize,
+        );
+        let at = lo + self.points[lo..hi].partition_point(|&p| p < hash);
+        // Past the last point, the ring wraps to the first.
         let at = if at == self.points.len() { 0 } else { at };
         self.owners[at] as usize
     }
@@ -165,12 +185,49 @@ impl Ring {
     }
 }
 
+/// The bucket index of sorted `points` (`Ring::starts`, `Ring::shift`): the
+/// smallest power of two of buckets, at least 2, that is not below the
+/// number of points.
+fn bucket_index(points: &[u32]) -> (Vec<u32>, u32) {
+    let buckets = points.len().next_power_of_two().clamp(2, 1 << 31);
+    let shift = 32 - buckets.trailing_zeros();
+    let mut starts = Vec::with_capacity(buckets + 1);
+    let mut at = 0usize;
+    for b in 0..buckets as u64 {
+        let first = (b << shift) as u32;
+        while at < points.len() && points[at] < first {
+            at += 1;
+        }
+        starts.push(at as u32);
+    }
+    starts.push(points.len() as u32);
+    (starts, shift)
+}
+
+/// MD5's initial state (RFC 1321, 3.3).
+const MD5_INIT: [u32; 4] = [0x6745_2301, 0xefcd_ab89, 0x98ba_dcfe, 0x1032_5476];
+
+/// The longest message that MD5 pads into a single 64-byte block.
+const ONE_BLOCK: usize = 55;
+
 /// The ketama hash of a key: the first 4 bytes of its MD5, little-endian
-/// (libhashkit's `hashkit_md5`).
+/// (libhashkit's `hashkit_md5`). Those bytes are the first word of MD5's
+/// final state, so a key of up to 55 bytes (one block once padded: the
+/// usual case) is padded here on the stack and compressed once, without
+/// the streaming hasher's buffering.
 #[inline]
 pub fn key_hash(key: &[u8]) -> u32 {
-    let digest = Md5::digest(key);
-    u32::from_le_bytes([digest[0], digest[1], digest[2], digest[3]])
+    if key.len() > ONE_BLOCK {
+        let digest = Md5::digest(key);
+        return u32::from_le_bytes([digest[0], digest[1], digest[2], digest[3]]);
+    }
+    let mut block = [0u8; 64];
+    block[..key.len()].copy_from_slice(key);
+    block[key.len()] = 0x80;
+    block[56..].copy_from_slice(&(key.len() as u64 * 8).to_le_bytes());
+    let mut state = MD5_INIT;
+    md5::block_api::compress(&mut state, &[block]);
+    state[0]
 }
 
 /// Points of a server of `weight` out of `total` over `servers` servers,
@@ -258,6 +315,17 @@ mod tests {
     }
 
     #[test]
+    fn key_hash_matches_md5_at_every_length() {
+        let bytes: Vec<u8> = (0..300u32).map(|i| (i * 37 + 11) as u8).collect();
+        for len in 0..=bytes.len() {
+            let key = &bytes[..len];
+            let d = Md5::digest(key);
+            let want = u32::from_le_bytes([d[0], d[1], d[2], d[3]]);
+            assert_eq!(key_hash(key), want, "key of {len} bytes");
+        }
+    }
+
+    #[test]
     fn point_counts_follow_libmemcached_float_rounding() {
         assert_eq!(point_count(1, 3, 3), 160);
         assert_eq!(point_count(1, 4, 4), 160);
@@ -301,6 +369,31 @@ mod tests {
         assert_eq!(r.server_for_hash(u32::MAX), owner(0));
         let s: f64 = r.shares().iter().sum();
         assert!((s - 1.0).abs() < 1e-9, "shares add up to {s}");
+    }
+
+    /// The bucket index finds the same point as a search of the whole
+    /// ring, at bucket edges, on points, between them and past the last.
+    #[test]
+    fn bucket_index_agrees_with_a_full_search() {
+        for weights in [&[1u32][..], &[1, 1, 1], &[1, 2, 1, 3], &[5; 100]] {
+            let r = ring(weights);
+            let full = |h: u32| {
+                let at = r.points.partition_point(|&p| p < h);
+                r.owners[if at == r.points.len() { 0 } else { at }] as usize
+            };
+            let mut probes: Vec<u32> = vec![0, 1, u32::MAX, u32::MAX - 1];
+            for &p in &r.points {
+                probes.extend([p.wrapping_sub(1), p, p.wrapping_add(1)]);
+            }
+            for b in 0..(r.starts.len() as u64 - 1) {
+                let edge = (b << r.shift) as u32;
+                probes.extend([edge, edge.wrapping_sub(1)]);
+            }
+            probes.extend((0..10_000u32).map(|i| i.wrapping_mul(0x9e37_79b9)));
+            for h in probes {
+                assert_eq!(r.server_for_hash(h), full(h), "{weights:?}: hash {h:#x}");
+            }
+        }
     }
 
     #[test]
