@@ -60,6 +60,12 @@ fn put_lines(n: usize) -> Vec<u8> {
         .collect()
 }
 
+/// One PUT of key "tagged" carrying `n` distinct tags ("tag0,tag1,...").
+fn tagged_put_line(n: usize) -> Vec<u8> {
+    let tags: Vec<String> = (0..n).map(|i| format!("tag{i}")).collect();
+    format!("PUT\ttagged\t-\t{}\t{VALUE}\n", tags.join(",")).into_bytes()
+}
+
 fn benches(c: &mut Criterion) {
     let addr = start_server();
     let mut client = Client::connect(addr);
@@ -83,6 +89,20 @@ fn benches(c: &mut Criterion) {
         let puts = put_lines(n);
         group.bench_with_input(BenchmarkId::new("PUT", n), &puts, |b, puts| {
             b.iter(|| client.send(puts, n))
+        });
+    }
+    group.finish();
+
+    // A PUT with many tags (issue 16: their de-duplication was quadratic).
+    // The same key each time, so after the first PUT every one replaces an
+    // entry carrying the same tags, as a cache refresh does.
+    let mut group = c.benchmark_group("tags");
+    group.sample_size(10);
+    group.throughput(Throughput::Elements(1));
+    for n in [1000, 100_000] {
+        let put = tagged_put_line(n);
+        group.bench_with_input(BenchmarkId::new("PUT", n), &put, |b, put| {
+            b.iter(|| client.send(put, 1))
         });
     }
     group.finish();

@@ -8,7 +8,8 @@
 //!   port is left out when it is memcached's default, 11211.
 //! - A server of weight `w` out of a total `W` over `n` servers gets
 //!   `floor(w / W * 160 / 4 * n + 1e-10) * 4` points, computed in 32-bit
-//!   floating point (so three equal servers get 160 points each, not 156).
+//!   floating point, whose rounding shows: three equal servers get 160
+//!   points each, but 25 equal servers get 156.
 //! - Its points come 4 at a time from the MD5 digests of `"{name}-{i}"`
 //!   for `i = 0, 1, ...`: each digest gives four little-endian 32-bit
 //!   points (bytes 0..4, 4..8, 8..12, 12..16).
@@ -18,9 +19,10 @@
 //!   list. With a single server no hash is computed.
 //!
 //! Adding a server to `n` equal ones moves about 1/(n+1) of the keys, all
-//! to the new server; removing one moves only the keys it held. (With
-//! unequal weights a change of the list also changes every server's share
-//! of the 160 points each, as in libmemcached, so a few more keys move.)
+//! to the new server; removing one moves only the keys it held. (That holds
+//! while every server keeps its point count. With unequal weights a change
+//! of the list changes every server's count, as in libmemcached, so a few
+//! keys also move between the servers that stay.)
 
 use md5::{Digest, Md5};
 use std::fmt::Write as _;
@@ -29,7 +31,7 @@ use std::fmt::Write as _;
 /// of a server's name when hashing its points.
 pub const DEFAULT_PORT: u16 = 11211;
 
-/// Points per server of weight average, libmemcached's
+/// Points of a server of average weight, libmemcached's
 /// `MEMCACHED_POINTS_PER_SERVER_KETAMA`.
 const POINTS_PER_SERVER: f32 = 160.0;
 
