@@ -81,7 +81,7 @@ good
 bool(true)
 string(6) "d|i:1;"
 bool(true)
-false none: session_start(): tagcache: session.save_path "tcp://HOST:PORT,tcp://HOST:PORT" is not valid: it lists 2 servers; this version stores sessions on one server (one tcp://host:port) / session_start(): Failed to initialize storage module: tagcache (path: tcp://HOST:PORT,tcp://HOST:PORT)
+false none: session_start(): tagcache: session.save_path "tcp://HOST:PORT,tcp://HOST:PORT" is not valid: server HOST:PORT is listed twice / session_start(): Failed to initialize storage module: tagcache (path: tcp://HOST:PORT,tcp://HOST:PORT)
 false none: session_start(): tagcache: session.save_path "unix:///run/tagcache.sock" is not valid: scheme "unix://" is not supported (only tcp://) / session_start(): Failed to initialize storage module: tagcache (path: unix:///run/tagcache.sock)
 false none: session_start(): tagcache: session.save_path "tcp://:PORT" is not valid: it names no host / session_start(): Failed to initialize storage module: tagcache (path: tcp://:PORT)
 false none: session_start(): tagcache: session.save_path "tcp://HOST:0" is not valid: port "0" is not a number from 1 to 65535 / session_start(): Failed to initialize storage module: tagcache (path: tcp://HOST:0)

@@ -3,6 +3,15 @@
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 
+# What the PHP library's tests (scripts/test-php-lib.sh) need from Debian
+# (there is no Packagist here): PHPUnit, PSR-6/16, tag-interop and the
+# integration suite, Symfony's cache component and FrameworkBundle, Laravel's
+# cache with the container/config/events it needs.
+TC_PHP_LIB_PACKAGES=(phpunit php-cache-integration-tests php-psr-cache php-psr-simple-cache
+    php-psr-log php-cache-tag-interop php-symfony-cache php-symfony-cache-contracts
+    php-symfony-framework-bundle php-illuminate-cache php-illuminate-container php-illuminate-config
+    php-illuminate-events)
+
 # Debian packages the build and the tests need. Installs only what is
 # missing, so a second run is quick and needs no network.
 tc_install_deps() {

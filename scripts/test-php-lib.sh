@@ -14,14 +14,7 @@
 set -uo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-# PHPUnit and the libraries the tests run against, from Debian (there is no
-# Packagist here): PSR-6/16, tag-interop and the integration suite, Symfony's
-# cache component and FrameworkBundle (to boot a kernel with the documented
-# configuration), Laravel's cache with the container/config/events it needs.
-PHP_LIB_PACKAGES=(php8.2-cli phpunit php-cache-integration-tests php-psr-cache php-psr-simple-cache
-    php-psr-log php-cache-tag-interop php-symfony-cache php-symfony-cache-contracts
-    php-symfony-framework-bundle php-illuminate-cache php-illuminate-container php-illuminate-config
-    php-illuminate-events)
+PHP_LIB_PACKAGES=(php8.2-cli "${TC_PHP_LIB_PACKAGES[@]}")
 
 finish() {
     echo

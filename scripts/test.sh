@@ -3,8 +3,8 @@
 # start tagcache-server on a free port, then the lint gate (rustfmt,
 # clippy -D warnings with the workspace lints), cargo test (workspace), the
 # extension load check, the phpt suite, the quick stress run and the
-# memory check. Prints "N passed, N failed" last; exits non-zero on any
-# failure.
+# memory check, and the PHP library's suites (scripts/test-php-lib.sh).
+# Prints "N passed, N failed" last; exits non-zero on any failure.
 set -uo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
@@ -15,7 +15,7 @@ logdir="$(mktemp -d)"
 step() { echo; echo "==== $*"; }
 fail_step() { echo "FAILED: $*"; failed=$((failed + 1)); }
 
-tc_install_deps || { echo "0 passed, 1 failed"; exit 1; }
+tc_install_deps "${TC_PHP_LIB_PACKAGES[@]}" || { echo "0 passed, 1 failed"; exit 1; }
 if ! tc_build; then
     echo "build failed"
     echo "0 passed, 1 failed"
@@ -62,24 +62,34 @@ passed=$((passed + ${p:-0}))
 failed=$((failed + ${f:-0}))
 if [ "$phpt_rc" -ne 0 ] && [ "${f:-0}" -eq 0 ]; then fail_step "phpt suite exited $phpt_rc"; fi
 
-for s in stress/run.php:--quick stress/memory.php:--quick; do
-    file="${s%%:*}"
-    arg="${s##*:}"
-    [ -f "$root/php-tests/$file" ] || continue
-    step "php-tests/$file $arg"
-    php -d "extension=$TC_SO" "$root/php-tests/$file" "$arg" --port "$TC_PORT" 2>&1 | tee "$logdir/stress.log"
-    rc=${PIPESTATUS[0]}
-    line=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$logdir/stress.log" | tail -1)
+# A step whose command prints "N passed, N failed" last: its counts are
+# added; a non-zero exit with no failure counted is one failure.
+counted() {
+    local label="$1"
+    shift
+    step "$label"
+    "$@" 2>&1 | tee "$logdir/step.log"
+    local rc=${PIPESTATUS[0]}
+    local line
+    line=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$logdir/step.log" | tail -1)
     if [ -n "$line" ]; then
         passed=$((passed + $(echo "$line" | cut -d' ' -f1)))
         failed=$((failed + $(echo "$line" | cut -d' ' -f3)))
-        if [ "$rc" -ne 0 ] && [ "$(echo "$line" | cut -d' ' -f3)" -eq 0 ]; then fail_step "$file exited $rc"; fi
+        if [ "$rc" -ne 0 ] && [ "$(echo "$line" | cut -d' ' -f3)" -eq 0 ]; then fail_step "$label exited $rc"; fi
     elif [ "$rc" -eq 0 ]; then
         passed=$((passed + 1))
     else
-        fail_step "$file exited $rc"
+        fail_step "$label exited $rc"
     fi
+}
+
+for s in stress/run.php:--quick stress/memory.php:--quick; do
+    file="${s%%:*}"
+    arg="${s##*:}"
+    counted "php-tests/$file $arg" php -d "extension=$TC_SO" "$root/php-tests/$file" "$arg" --port "$TC_PORT"
 done
+
+counted "PHP library (php/): PSR-16, PSR-6, Symfony, Laravel" "$root/scripts/test-php-lib.sh"
 
 rm -rf "$logdir"
 echo

@@ -128,6 +128,29 @@ impl Client {
         self.0.ring.as_ref().map_or(0, |r| r.server_for(key))
     }
 
+    /// A client of server `i` of the list alone, sharing its pool and this
+    /// client's settings (the session handler keeps all of a session's
+    /// keys on one server this way).
+    pub fn only(&self, i: usize) -> Client {
+        let h = &*self.0;
+        let s = &h.servers[i.min(h.servers.len() - 1)];
+        let mut opts = h.opts.clone();
+        if let Some(addr) = opts.server_list().get(i) {
+            opts.host = addr.host.clone();
+            opts.port = addr.port;
+        }
+        opts.servers.clear();
+        Client(Arc::new(Handle {
+            opts,
+            servers: vec![Server {
+                name: s.name.clone(),
+                pool: s.pool.clone(),
+            }],
+            ring: None,
+            waits: h.waits,
+        }))
+    }
+
     /// "host:port" of the server that holds `key`.
     pub fn server_for(&self, key: &[u8]) -> &str {
         &self.0.servers[self.server_index(key)].name

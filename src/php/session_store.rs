@@ -35,7 +35,7 @@
 
 use crate::client::batch::Batch;
 use crate::client::codec::{self, WireValue};
-use crate::client::config::{OptValue, Options};
+use crate::client::config::{check_host, OptValue, Options, ServerAddr};
 use crate::client::protocol::{self, Command, Reply};
 use crate::client::{Client, Error};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -94,8 +94,9 @@ fn percent_decode(s: &str) -> Result<String, String> {
 }
 
 /// Parses `session.save_path`:
-/// `[tcp://]host[:port][?name=value&...]`, or empty for the `tagcache.*`
-/// INI defaults (in `base`). Names: `prefix` and the client options
+/// `[tcp://]host[:port][,[tcp://]host[:port]...][?name=value&...]`, or
+/// empty for the `tagcache.*` INI defaults (in `base`). Several servers:
+/// each session lives on the one ketama places it on. Names: `prefix` and the client options
 /// `timeout_ms`, `connect_timeout_ms`, `persistent`, `pool_size`, `retry`,
 /// `tcp_keepalive`, `max_value_bytes`, `busy_poll_us`.
 pub fn parse_save_path(text: &str, base: &Options) -> Result<SavePath, String> {
@@ -118,68 +119,40 @@ pub fn parse_save_path(text: &str, base: &Options) -> Result<SavePath, String> {
                 .into(),
         );
     }
-    let servers: Vec<&str> = text.split(',').map(str::trim).collect();
-    if servers.len() > 1 {
-        return Err(format!(
-            "it lists {} servers; this version stores sessions on one server (one tcp://host:port)",
-            servers.len()
-        ));
-    }
-    let (addr, query) = match text.split_once('?') {
+    let (addrs, query) = match text.split_once('?') {
         Some((a, q)) => (a, q),
         None => (text, ""),
     };
-    let addr = match addr.split_once("://") {
-        Some(("tcp", rest)) => rest,
-        Some((scheme, _)) => {
-            return Err(format!(
-                "scheme \"{scheme}://\" is not supported (only tcp://)"
-            ))
-        }
-        None => addr,
-    };
-    let addr = addr.trim_end_matches('/');
-    if addr.is_empty() {
-        return Err("it names no host".into());
+    let mut servers = Vec::new();
+    for addr in addrs.split(',').map(str::trim) {
+        let (host, port) = parse_addr(addr)?;
+        servers.push(ServerAddr {
+            host: check_host(host).map_err(|e| format!("host: {e}"))?,
+            port: match port {
+                Some(p) => p
+                    .parse()
+                    .ok()
+                    .filter(|n| *n > 0)
+                    .ok_or_else(|| format!("port \"{p}\" is not a number from 1 to 65535"))?,
+                None => base.port,
+            },
+            weight: 1,
+        });
     }
-    let (host, port) = if let Some(rest) = addr.strip_prefix('[') {
-        let (h, after) = rest
-            .split_once(']')
-            .ok_or_else(|| format!("\"{addr}\" has no closing ']'"))?;
-        match after {
-            "" => (h, None),
-            p => (
-                h,
-                Some(
-                    p.strip_prefix(':')
-                        .ok_or_else(|| format!("\"{addr}\": expected ':port' after ']'"))?,
-                ),
-            ),
-        }
+    if let [one] = &servers[..] {
+        sp.opts.host = one.host.clone();
+        sp.opts.port = one.port;
+        sp.opts.servers.clear();
     } else {
-        match addr.rsplit_once(':') {
-            Some((h, p)) if !h.contains(':') => (h, Some(p)),
-            Some(_) => {
-                return Err(format!(
-                    "\"{addr}\": write an IPv6 address in brackets, [::1]:1984"
-                ))
+        for (i, a) in servers.iter().enumerate() {
+            if servers[..i]
+                .iter()
+                .any(|b| b.host == a.host && b.port == a.port)
+            {
+                return Err(format!("server {} is listed twice", a.name()));
             }
-            None => (addr, None),
         }
-    };
-    if host.is_empty() {
-        return Err("it names no host".into());
-    }
-    sp.opts
-        .set_ini("host", host)
-        .map_err(|e| format!("host: {e}"))?;
-    if let Some(p) = port {
-        let n: u16 = p
-            .parse()
-            .ok()
-            .filter(|n| *n > 0)
-            .ok_or_else(|| format!("port \"{p}\" is not a number from 1 to 65535"))?;
-        sp.opts.port = n;
+        sp.opts.servers = servers;
     }
     for pair in query.split('&').filter(|p| !p.is_empty()) {
         let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
@@ -211,6 +184,53 @@ pub fn parse_save_path(text: &str, base: &Options) -> Result<SavePath, String> {
         }
     }
     Ok(sp)
+}
+
+/// One address of a save path: `[tcp://]host[:port]`, an IPv6 host in
+/// brackets.
+fn parse_addr(addr: &str) -> Result<(&str, Option<&str>), String> {
+    let addr = match addr.split_once("://") {
+        Some(("tcp", rest)) => rest,
+        Some((scheme, _)) => {
+            return Err(format!(
+                "scheme \"{scheme}://\" is not supported (only tcp://)"
+            ))
+        }
+        None => addr,
+    };
+    let addr = addr.trim_end_matches('/');
+    if addr.is_empty() {
+        return Err("it names no host".into());
+    }
+    let (host, port) = if let Some(rest) = addr.strip_prefix('[') {
+        let (h, after) = rest
+            .split_once(']')
+            .ok_or_else(|| format!("\"{addr}\" has no closing ']'"))?;
+        match after {
+            "" => (&addr[..h.len() + 2], None),
+            p => (
+                &addr[..h.len() + 2],
+                Some(
+                    p.strip_prefix(':')
+                        .ok_or_else(|| format!("\"{addr}\": expected ':port' after ']'"))?,
+                ),
+            ),
+        }
+    } else {
+        match addr.rsplit_once(':') {
+            Some((h, p)) if !h.contains(':') => (h, Some(p)),
+            Some(_) => {
+                return Err(format!(
+                    "\"{addr}\": write an IPv6 address in brackets, [::1]:1984"
+                ))
+            }
+            None => (addr, None),
+        }
+    };
+    if host.is_empty() {
+        return Err("it names no host".into());
+    }
+    Ok((host, port))
 }
 
 fn validate_prefix(p: &str) -> Result<(), String> {
@@ -453,25 +473,41 @@ fn value(r: Option<crate::client::Result<Reply>>) -> SResult<Option<Vec<u8>>> {
     }
 }
 
-/// Sessions on one server.
+/// Sessions on one server, or on several: a session's keys (data, meta,
+/// lock) all go to the server that ketama places its data key on, so the
+/// pipelines below run in order on one connection, as the locking needs.
 #[derive(Debug, Clone)]
 pub struct Store {
     client: Client,
+    /// One client per server, sharing the pools of `client`.
+    servers: Vec<Client>,
     prefix: String,
     pub lock: LockConfig,
 }
 
 impl Store {
     pub fn new(sp: SavePath, lock: LockConfig) -> Store {
+        let client = Client::new(sp.opts);
+        let servers = (0..client.server_names().len())
+            .map(|i| client.only(i))
+            .collect();
         Store {
-            client: Client::new(sp.opts),
+            client,
+            servers,
             prefix: sp.prefix,
             lock,
         }
     }
 
+    /// The client of every server (tag invalidations reach them all).
     pub fn client(&self) -> &Client {
         &self.client
+    }
+
+    /// The client of the server that holds session `id`.
+    fn on(&self, id: &str) -> &Client {
+        let i = self.client.server_index(self.data_key(id).as_bytes());
+        &self.servers[i]
     }
 
     /// The data key of a session id.
@@ -532,7 +568,7 @@ impl Store {
     /// Reads a session without locking it.
     pub fn load(&self, id: &str) -> SResult<Loaded> {
         let r = pipeline(
-            &self.client,
+            self.on(id),
             &[
                 Command::Get(self.data_key(id)),
                 Command::Get(self.meta_key(id)),
@@ -547,7 +583,7 @@ impl Store {
     /// Whether a session's data exists.
     pub fn exists(&self, id: &str) -> SResult<bool> {
         Ok(self
-            .client
+            .on(id)
             .command(&Command::Get(self.data_key(id)))
             .map(|r| matches!(r, Reply::Value(Some(_))))?)
     }
@@ -574,7 +610,7 @@ impl Store {
             if first {
                 first = false;
                 let r = pipeline(
-                    &self.client,
+                    self.on(id),
                     &[
                         self.add_lock(&lock),
                         Command::Get(self.data_key(id)),
@@ -590,7 +626,7 @@ impl Store {
                     return Ok((lock, l));
                 }
             } else if matches!(
-                self.client.command(&self.add_lock(&lock))?,
+                self.on(id).command(&self.add_lock(&lock))?,
                 Reply::Added(true)
             ) {
                 let l = self.load(id)?;
@@ -630,7 +666,7 @@ impl Store {
         }
         let lock = self.new_lock(id);
         let r = pipeline(
-            &self.client,
+            self.on(id),
             &[self.add_lock(&lock), Command::Get(self.data_key(id))],
         )?;
         let mut it = r.into_iter();
@@ -649,7 +685,7 @@ impl Store {
     /// Releases a lock if it is still this request's: true if it was.
     pub fn release(&self, lock: &Lock) -> SResult<bool> {
         match self
-            .client
+            .on(&lock.id)
             .command(&Command::InvTag(lock.owner_tag.clone()))?
         {
             Reply::Count(n) => Ok(n > 0),
@@ -687,7 +723,7 @@ impl Store {
             check.push(Command::Get(self.meta_key(id)));
         }
         if !check.is_empty() {
-            let r = pipeline(&self.client, &check)?;
+            let r = pipeline(self.on(id), &check)?;
             let mut it = r.into_iter();
             if let Some(l) = lock {
                 let v = value(it.next())?;
@@ -740,7 +776,7 @@ impl Store {
             }
             _ => false,
         };
-        let r = pipeline(&self.client, &cmds)?;
+        let r = pipeline(self.on(id), &cmds)?;
         let mut it = r.into_iter();
         for _ in 0..2 {
             match reply(it.next())? {
@@ -768,7 +804,7 @@ impl Store {
         let mut b = Batch::new();
         b.push_cmd(&Command::Del(self.data_key(id)))?;
         b.push_cmd(&Command::Del(self.meta_key(id)))?;
-        for r in self.client.batch(&b)? {
+        for r in self.on(id).batch(&b)? {
             r?;
         }
         Ok(())
@@ -834,8 +870,13 @@ mod tests {
         assert_eq!(sp.prefix, "s:");
         let sp = parse_save_path("tcp://[::1]:7000", &base).unwrap();
         assert_eq!((sp.opts.host.as_str(), sp.opts.port), ("::1", 7000));
+        let sp = parse_save_path("tcp://a:1, tcp://[::1]:2,b?prefix=p:", &base).unwrap();
+        let names: Vec<String> = sp.opts.server_list().iter().map(|s| s.name()).collect();
+        assert_eq!(names, ["a:1", "[::1]:2", "b:1984"]);
+        assert_eq!(sp.prefix, "p:");
         for (bad, why) in [
-            ("tcp://a:1,tcp://b:2", "2 servers"),
+            ("tcp://a:1,tcp://a:1", "listed twice"),
+            ("tcp://a:1,", "no host"),
             ("unix:///tmp/s", "scheme"),
             ("tcp://:1984", "no host"),
             ("tcp://h:99999", "port"),
