@@ -14,7 +14,7 @@ use Symfony\Contracts\Cache\ItemInterface;
 use TagCache\Symfony\TagCacheAdapter;
 
 /**
- * The Symfony configuration of php/README.md, in a kernel with
+ * The Symfony configuration of README.md ("Frameworks"), in a kernel with
  * FrameworkBundle: the adapter as cache.app and as a pool's adapter, with
  * the namespace and default lifetime Symfony's cache pass gives each pool.
  */
@@ -98,7 +98,7 @@ final class TagCacheTestKernel extends Kernel
 
     protected function configureContainer(ContainerConfigurator $container): void
     {
-        // the configuration php/README.md shows (YAML there, the same in PHP here)
+        // the configuration README.md ("Frameworks") shows (YAML there, the same in PHP here)
         $services = $container->services();
         $services->set('tagcache.client', \TagCache::class)
             ->args([['host' => getenv('TAGCACHE_HOST') ?: '127.0.0.1', 'port' => (int) getenv('TAGCACHE_PORT')]]);
