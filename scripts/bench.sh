@@ -9,8 +9,9 @@
 # Arguments are passed to bench.php, e.g.
 #   scripts/bench.sh --quick
 #   BENCH_PARTS=php scripts/bench.sh --sections=batch --rows=putMany,putManyTags --sizes=100 --json=out.json
-# (see php-tests/bench/README.md). BENCH_PARTS="criterion php" selects the
-# parts (default both). The build goes to $CARGO_TARGET_DIR if set, else
+# (see php-tests/bench/README.md). BENCH_PARTS="criterion php servers"
+# selects the parts (default "criterion php"; "servers" runs servers.php,
+# 1 server against 3). The build goes to $CARGO_TARGET_DIR if set, else
 # target/.
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -20,11 +21,16 @@ target="${CARGO_TARGET_DIR:-$root/target}"
 [[ "$target" == /* ]] || target="$root/$target" # cargo ran in $root
 parts="${BENCH_PARTS:-criterion php}"
 if [[ " $parts " == *" criterion "* ]]; then
-    echo "== cargo bench --bench client"
-    (cd "$root" && cargo bench --locked --bench client)
+    echo "== cargo bench --bench client --bench ketama"
+    (cd "$root" && cargo bench --locked --bench client --bench ketama)
 fi
 if [[ " $parts " == *" php "* ]]; then
     echo "== php-tests/bench/bench.php $*"
     TAGCACHE_SERVER_BIN="$target/release/tagcache-server" \
         php -d "extension=$target/release/libtagcache.so" "$root/php-tests/bench/bench.php" "$@"
+fi
+if [[ " $parts " == *" servers "* ]]; then
+    echo "== php-tests/bench/servers.php (1 server vs 3)"
+    TAGCACHE_SERVER_BIN="$target/release/tagcache-server" \
+        php -d "extension=$target/release/libtagcache.so" "$root/php-tests/bench/servers.php"
 fi
