@@ -19,6 +19,8 @@ use TagCache\Exception\CacheInvalidArgumentException as InvalidArgument;
  */
 abstract class CacheItemPoolBase implements CacheItemPoolInterface, LoggerAwareInterface
 {
+    use PoolReads;
+
     private readonly Backend $backend;
 
     private readonly Names $names;
@@ -64,60 +66,11 @@ abstract class CacheItemPoolBase implements CacheItemPoolInterface, LoggerAwareI
         return $this->item($key, $this->backend->fetch($k, 'getItem'));
     }
 
-    /**
-     * @return array<string, CacheItem> in the order of $keys, one pipelined request for all
-     */
-    public function getItems(array $keys = []): iterable
-    {
-        $fetch = [];
-        foreach ($keys as $key) {
-            $k = $this->names->key($key);
-            if (!isset($this->deferred[$key])) {
-                $fetch[] = $k;
-            }
-        }
-        $found = $this->backend->fetchMany($fetch, 'getItems');
-        $items = [];
-        foreach ($keys as $key) {
-            $k = $this->names->prefix . $key;
-            $items[$key] = isset($this->deferred[$key])
-                ? $this->deferredItem($key)
-                : $this->item($key, \array_key_exists($k, $found) ? $found[$k] : $this->backend->miss);
-        }
-        return $items;
-    }
-
-    public function hasItem($key): bool
-    {
-        $k = $this->names->key($key);
-        if (isset($this->deferred[$key])) {
-            return $this->deferredItem($key)->isHit();
-        }
-        return $this->backend->fetch($k, 'hasItem') !== $this->backend->miss;
-    }
-
     /** Removes every item of this namespace (one server invalidation) and the deferred ones. */
     public function clear(): bool
     {
         $this->deferred = [];
         return $this->backend->invalidate([$this->names->poolTag], 'clear');
-    }
-
-    public function deleteItem($key): bool
-    {
-        return $this->deleteItems([$key]);
-    }
-
-    public function deleteItems(array $keys): bool
-    {
-        $server = [];
-        foreach ($keys as $key) {
-            $server[] = $this->names->key($key);
-        }
-        foreach ($keys as $key) {
-            unset($this->deferred[$key]);
-        }
-        return $this->backend->delete($server, 'deleteItems');
     }
 
     public function save(CacheItemInterface $item): bool

@@ -16,6 +16,7 @@ use Symfony\Contracts\Cache\TagAwareCacheInterface;
 use TagCache\Internal\Backend;
 use TagCache\Internal\Envelope;
 use TagCache\Internal\Names;
+use TagCache\Internal\PoolReads;
 use TagCache\Internal\Ttl;
 
 /**
@@ -35,6 +36,8 @@ use TagCache\Internal\Ttl;
  */
 final class TagCacheAdapter implements TagAwareAdapterInterface, TagAwareCacheInterface, LoggerAwareInterface, ResettableInterface
 {
+    use PoolReads;
+
     private static ?\Closure $create = null;
 
     private static ?\Closure $export = null;
@@ -159,38 +162,6 @@ final class TagCacheAdapter implements TagAwareAdapterInterface, TagAwareCacheIn
     }
 
     /**
-     * @return array<string, CacheItem> in the order of $keys, one pipelined request for all
-     */
-    public function getItems(array $keys = []): iterable
-    {
-        $fetch = [];
-        foreach ($keys as $key) {
-            $k = $this->names->key($key);
-            if (!isset($this->deferred[$key])) {
-                $fetch[] = $k;
-            }
-        }
-        $found = $this->backend->fetchMany($fetch, 'getItems');
-        $items = [];
-        foreach ($keys as $key) {
-            $k = $this->names->prefix . $key;
-            $items[$key] = isset($this->deferred[$key])
-                ? $this->deferredItem($key)
-                : $this->item($key, \array_key_exists($k, $found) ? $found[$k] : $this->backend->miss);
-        }
-        return $items;
-    }
-
-    public function hasItem($key): bool
-    {
-        $k = $this->names->key($key);
-        if (isset($this->deferred[$key])) {
-            return $this->deferredItem($key)->isHit();
-        }
-        return $this->backend->fetch($k, 'hasItem') !== $this->backend->miss;
-    }
-
-    /**
      * Without a prefix: removes every item of this namespace (one server
      * invalidation). With one: the items whose key starts with it (their
      * keys are listed by the namespace's tag, then deleted in one batch).
@@ -207,23 +178,6 @@ final class TagCacheAdapter implements TagAwareAdapterInterface, TagAwareCacheIn
             }
         }
         return $this->backend->deletePrefix($prefix, 'clear');
-    }
-
-    public function deleteItem($key): bool
-    {
-        return $this->deleteItems([$key]);
-    }
-
-    public function deleteItems(array $keys): bool
-    {
-        $server = [];
-        foreach ($keys as $key) {
-            $server[] = $this->names->key($key);
-        }
-        foreach ($keys as $key) {
-            unset($this->deferred[$key]);
-        }
-        return $this->backend->delete($server, 'deleteItems');
     }
 
     public function save(CacheItemInterface $item): bool
