@@ -1,5 +1,6 @@
 //! The PHP layer: the only code that knows PHP.
 
+pub mod diagnostics;
 pub mod exceptions;
 pub mod ffi;
 pub mod info;
