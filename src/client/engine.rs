@@ -29,6 +29,8 @@ pub struct Failure {
     /// Some byte of a reply arrived (on any connection of the batch): the
     /// server acted on at least part of it.
     pub answered: bool,
+    /// Some byte of a request was written: the server may have acted.
+    pub sent: bool,
 }
 
 impl Failure {
@@ -36,6 +38,7 @@ impl Failure {
         Failure {
             err,
             answered: false,
+            sent: false,
         }
     }
 
@@ -178,6 +181,7 @@ pub fn run(
     drive(&mut lanes, batch, waits, out).map_err(|err| Failure {
         err,
         answered: lanes.iter().any(|l| l.got_bytes),
+        sent: lanes.iter().any(|l| l.sent > 0),
     })
 }
 
@@ -297,9 +301,9 @@ fn single(
     conn.add_pending(1);
     let deadline = Instant::now() + timeout;
     let mut got_bytes = false;
+    let mut sent = 0;
     let res = (|| -> Result<()> {
         let bytes = batch.bytes();
-        let mut sent = 0;
         loop {
             sent += conn.write_slice(&bytes[sent..])?;
             if sent == bytes.len() {
@@ -330,6 +334,7 @@ fn single(
     res.map_err(|err| Failure {
         err,
         answered: got_bytes,
+        sent: sent > 0,
     })
 }
 
@@ -374,7 +379,11 @@ mod tests {
             addr: "a".into(),
             detail: String::new(),
         };
-        let f = |err, answered| Failure { err, answered };
+        let f = |err, answered| Failure {
+            err,
+            answered,
+            sent: true,
+        };
         assert!(f(closed(), false).resendable());
         assert!(!f(closed(), true).resendable());
         assert!(!f(Error::timeout("a", "read", Duration::from_secs(1)), false).resendable());

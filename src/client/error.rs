@@ -50,6 +50,14 @@ pub enum Error {
     ReplyTooLarge { limit: usize },
     #[error("cannot decode value: {0}")]
     Decode(String),
+    /// The connection failed after a request that may not be resent
+    /// (`Kind::resend_safe`) was sent: the server may or may not have
+    /// carried it out.
+    #[error("{cause}; the outcome of {verb} is unknown: it was sent and the server may have carried it out (it is never resent, since a second try could report another result)")]
+    OutcomeUnknown {
+        verb: &'static str,
+        cause: Box<Error>,
+    },
 }
 
 impl Error {
@@ -61,7 +69,8 @@ impl Error {
             | Error::Timeout { .. }
             | Error::Io { .. }
             | Error::Closed { .. }
-            | Error::PoolExhausted { .. } => ErrorKind::Connection,
+            | Error::PoolExhausted { .. }
+            | Error::OutcomeUnknown { .. } => ErrorKind::Connection,
             Error::Server(_) | Error::Protocol { .. } => ErrorKind::Server,
             Error::ReplyTooLarge { .. } | Error::Decode(_) => ErrorKind::Other,
         }

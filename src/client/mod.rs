@@ -83,8 +83,11 @@ impl Client {
     /// Sends a batch, pipelined; the replies land in `out`, one slot per
     /// request (an `Err` slot when the server refused that request). `Err`
     /// when the connection failed, for the whole batch. A batch of
-    /// resend-safe requests whose connection dropped before any reply byte
-    /// arrived is sent again on a fresh connection, up to `retry` times.
+    /// resend-safe requests (`Kind::resend_safe`) whose connection dropped
+    /// before any reply byte arrived is sent again on a fresh connection,
+    /// up to `retry` times; a batch holding any other request is never
+    /// resent once sent, and its connection failure is
+    /// `Error::OutcomeUnknown`.
     pub fn run(&self, b: &Batch, out: &mut Replies) -> Result<()> {
         let h = &*self.0;
         // A batch of at least fanout_min requests is split over up to every
@@ -108,7 +111,17 @@ impl Client {
             match engine::run(&h.pool, b, h.waits, lanes, verify, out) {
                 Ok(()) => return Ok(()),
                 Err(f) if tries_left > 0 && f.resendable() => tries_left -= 1,
-                Err(f) => return Err(f.err),
+                Err(f) => {
+                    return Err(match b.not_resend_safe() {
+                        Some(k) if f.sent && f.err.kind() == ErrorKind::Connection => {
+                            Error::OutcomeUnknown {
+                                verb: k.verb(),
+                                cause: Box::new(f.err),
+                            }
+                        }
+                        _ => f.err,
+                    })
+                }
             }
         }
     }

@@ -511,9 +511,15 @@ impl Kind {
     }
 
     /// May be sent again when its connection broke before any byte of its
-    /// reply arrived: doing it twice leaves the same state as once.
+    /// reply arrived: sent twice, it leaves the same state *and gives the
+    /// same reply* as sent once. GET, PUT, KEYS_BY_TAG and STATS do. DEL,
+    /// INV_* and FLUSH leave the same state but answer differently the
+    /// second time (the server acted on the first, then the reply was lost:
+    /// the second DEL says "not found", the second INV_TAG counts 0), and
+    /// ADD, INCR, DECR would act twice; none of them is ever resent once
+    /// sent: its failure says the outcome is unknown (`Error::OutcomeUnknown`).
     pub fn resend_safe(self) -> bool {
-        !matches!(self, Kind::Add | Kind::Incr | Kind::Decr)
+        matches!(self, Kind::Get | Kind::Put | Kind::Keys | Kind::Stats)
     }
 
     /// Reads one reply line (without its `\n`) as the answer to this kind
