@@ -1,7 +1,7 @@
 //! Client options: defaults, parsing of one option at a time (from the PHP
 //! options array or an INI entry) and validation.
 
-use super::error::{invalid, Error, Result};
+use super::error::{invalid, shown, Error, Result};
 
 /// Which serializer encodes arrays and objects.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -26,7 +26,8 @@ impl Serializer {
             "igbinary" => Ok(Serializer::Igbinary),
             "msgpack" => Ok(Serializer::Msgpack),
             _ => Err(invalid(format!(
-                "option 'serializer' must be \"php\", \"igbinary\" or \"msgpack\", \"{s}\" given"
+                "option 'serializer' must be \"php\", \"igbinary\" or \"msgpack\", \"{}\" given",
+                shown(s)
             ))),
         }
     }
@@ -234,7 +235,8 @@ impl Options {
                 }
                 OptValue::Str(s) => {
                     return Err(invalid(format!(
-                        "option 'host' is not a host name: \"{s}\""
+                        "option 'host' is not a host name: \"{}\"",
+                        shown(&s)
                     )))
                 }
                 other => return Err(wrong_type(name, "string", &other)),
@@ -275,7 +277,8 @@ impl Options {
             "busy_poll_us" => self.busy_poll_us = int_in(name, &v, 0, 1_000_000)? as u64,
             _ => {
                 return Err(invalid(format!(
-                    "unknown option '{name}' (known: {})",
+                    "unknown option '{}' (known: {})",
+                    shown(name),
                     OPTIONS
                         .iter()
                         .map(|d| d.name)
@@ -298,7 +301,8 @@ impl Options {
             },
             "tcp_keepalive" => OptValue::Bool(parse_ini_bool(t).ok_or_else(|| {
                 invalid(format!(
-                    "INI tagcache.{name} must be a boolean, \"{t}\" given"
+                    "INI tagcache.{name} must be a boolean, \"{}\" given",
+                    shown(t)
                 ))
             })?),
             "allowed_classes" => match parse_ini_bool(t) {
@@ -312,7 +316,8 @@ impl Options {
             },
             _ => OptValue::Int(t.parse::<i64>().map_err(|_| {
                 invalid(format!(
-                    "INI tagcache.{name} must be an integer, \"{t}\" given"
+                    "INI tagcache.{name} must be an integer, \"{}\" given",
+                    shown(t)
                 ))
             })?),
         };

@@ -102,6 +102,41 @@ impl Error {
 
 pub type Result<T> = std::result::Result<T, Error>;
 
+/// Text from outside (user input, a server's reply) as a message quotes
+/// it: control characters escaped as Rust writes them (`\0`, `\t`,
+/// `\u{1b}`). A message must never hold a NUL byte (PHP cannot throw it),
+/// nor line breaks or terminal escapes that would garble a log line.
+pub fn shown(s: &str) -> std::borrow::Cow<'_, str> {
+    if !s.chars().any(char::is_control) {
+        return s.into();
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        if c.is_control() {
+            out.extend(c.escape_debug());
+        } else {
+            out.push(c);
+        }
+    }
+    out.into()
+}
+
 pub(crate) fn invalid(msg: impl Into<String>) -> Error {
     Error::InvalidArgument(msg.into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shown_escapes_control_characters_only() {
+        assert_eq!(
+            shown("plain 'text' \"here\" \u{e9}"),
+            "plain 'text' \"here\" \u{e9}"
+        );
+        assert_eq!(shown("a\0b\tc\nd\u{1b}"), "a\\0b\\tc\\nd\\u{1b}");
+        let e = Error::InvalidArgument(format!("unknown option '{}'", shown("po\0rt")));
+        assert!(!e.to_string().contains('\0'));
+    }
 }

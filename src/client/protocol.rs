@@ -11,7 +11,7 @@
 //! - Replies: `Kind::parse` is the only reply parser; `Kind::resend_safe`
 //!   says which requests may be sent again.
 
-use super::error::{invalid, Error, Result};
+use super::error::{invalid, shown, Error, Result};
 use std::io::Write;
 
 /// Rejects a key the protocol cannot carry: empty, or holding TAB, CR, LF
@@ -534,7 +534,8 @@ impl Kind {
             _ => {}
         }
         if let Some(text) = line.strip_prefix(b"ERR ") {
-            return Parsed::Refused(Error::Server(String::from_utf8_lossy(text).into_owned()));
+            let text = String::from_utf8_lossy(text);
+            return Parsed::Refused(Error::Server(shown(&text).into_owned()));
         }
         let bad = || {
             Parsed::Bad(Error::Protocol {
@@ -883,6 +884,8 @@ mod tests {
                 hit_ratio: 0.5
             })
         );
+        let e = parse_reply(Kind::Get, b"ERR bad\0text").unwrap_err();
+        assert!(matches!(&e, Error::Server(t) if t == "bad\\0text"), "{e:?}");
         let e = parse_reply(Kind::Incr, b"ERR value is not an integer").unwrap_err();
         assert!(matches!(&e, Error::Server(t) if t == "value is not an integer"));
         assert!(matches!(

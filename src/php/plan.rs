@@ -7,6 +7,7 @@ use super::ffi;
 use super::values;
 use crate::client::batch::Batch;
 use crate::client::config::{AllowedClasses, Serializer};
+use crate::client::error::shown;
 use crate::client::protocol::{self, IntKey, Key, Match, Meta, Reply, Request, Tag, Tags};
 use crate::client::replies::{Replies, Slot};
 use crate::client::{Client, Error};
@@ -224,7 +225,8 @@ impl Plan {
             "all" => Match::All,
             _ => {
                 return Err(value_error(format!(
-                    "mode must be 'any' or 'all', '{mode}' given"
+                    "mode must be 'any' or 'all', '{}' given",
+                    shown(mode)
                 )))
             }
         };
