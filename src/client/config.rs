@@ -230,15 +230,7 @@ impl Options {
     pub fn set(&mut self, name: &str, v: OptValue) -> Result<()> {
         match name {
             "host" => match v {
-                OptValue::Str(s) if !s.is_empty() && !s.contains(['\0', ' ', '\t', '\n']) => {
-                    self.host = s
-                }
-                OptValue::Str(s) => {
-                    return Err(invalid(format!(
-                        "option 'host' is not a host name: \"{}\"",
-                        shown(&s)
-                    )))
-                }
+                OptValue::Str(s) => self.host = parse_host(&s)?,
                 other => return Err(wrong_type(name, "string", &other)),
             },
             "port" => self.port = int_in(name, &v, 1, 65535)? as u16,
@@ -347,6 +339,46 @@ impl Options {
     }
 }
 
+/// The `host` option: a name, an IPv4 address, or an IPv6 address bare or
+/// in brackets (`::1`, `[::1]`: kept without them). A port in it
+/// (`127.0.0.1:1984`, `[::1]:1984`) is refused: it goes in `port`.
+fn parse_host(s: &str) -> Result<String> {
+    let bad = || {
+        invalid(format!(
+            "option 'host' is not a host name: \"{}\"",
+            shown(s)
+        ))
+    };
+    let with_port = || {
+        invalid(format!(
+            "option 'host' must not hold a port: \"{}\"; give the port in the 'port' option",
+            shown(s)
+        ))
+    };
+    if s.is_empty() || s.contains(['\0', ' ', '\t', '\n', '\r']) {
+        return Err(bad());
+    }
+    if let Some(rest) = s.strip_prefix('[') {
+        let Some((inner, after)) = rest.split_once(']') else {
+            return Err(bad());
+        };
+        return match after {
+            "" if inner.contains(':') && !inner.contains(['[', ']']) => Ok(inner.to_string()),
+            _ if after.starts_with(':') => Err(with_port()),
+            _ => Err(bad()),
+        };
+    }
+    if s.contains(['[', ']']) {
+        return Err(bad());
+    }
+    // One colon is a name or IPv4 address with a port; an IPv6 address has
+    // at least two.
+    if s.matches(':').count() == 1 {
+        return Err(with_port());
+    }
+    Ok(s.to_string())
+}
+
 fn parse_ini_bool(t: &str) -> Option<bool> {
     match t.to_ascii_lowercase().as_str() {
         "1" | "on" | "yes" | "true" => Some(true),
@@ -423,5 +455,50 @@ mod tests {
             AllowedClasses::List(vec!["A".into(), "B".into()])
         );
         assert!(o.set_ini("port", "abc").is_err());
+        o.set_ini("host", "[::1]").unwrap();
+        assert_eq!(o.host, "::1");
+        assert!(o.set_ini("host", "127.0.0.1:1984").is_err());
+    }
+
+    #[test]
+    fn hosts() {
+        let host = |s: &str| {
+            let mut o = Options::default();
+            o.set("host", OptValue::Str(s.into()))
+                .map(|()| (o.host.clone(), o.addr()))
+        };
+        for (given, kept, addr) in [
+            ("127.0.0.1", "127.0.0.1", "127.0.0.1:1984"),
+            ("cache.example", "cache.example", "cache.example:1984"),
+            ("::1", "::1", "[::1]:1984"),
+            ("[::1]", "::1", "[::1]:1984"),
+            ("[fe80::1:2]", "fe80::1:2", "[fe80::1:2]:1984"),
+            ("2001:db8::7", "2001:db8::7", "[2001:db8::7]:1984"),
+        ] {
+            assert_eq!(host(given).unwrap(), (kept.into(), addr.into()), "{given}");
+        }
+        for with_port in [
+            "127.0.0.1:1984",
+            "localhost:80",
+            "[::1]:1984",
+            "cache.example:",
+        ] {
+            let e = host(with_port).unwrap_err();
+            assert!(matches!(e, Error::InvalidArgument(_)), "{with_port}: {e:?}");
+            assert!(e.to_string().contains("'port' option"), "{with_port}: {e}");
+        }
+        for bad in [
+            "",
+            "a b",
+            "[::1",
+            "[]",
+            "[127.0.0.1]",
+            "[::1]x",
+            "a]b",
+            "[[::1]]",
+        ] {
+            let e = host(bad).unwrap_err();
+            assert!(e.to_string().contains("is not a host name"), "{bad:?}: {e}");
+        }
     }
 }
