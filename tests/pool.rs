@@ -678,6 +678,64 @@ fn only_requests_with_the_same_reply_when_repeated_are_resent() {
     assert_idle_accounting(&c);
 }
 
+/// A connection's read buffer grows to hold a large reply; when the
+/// connection goes back to the pool the memory is given back, while the
+/// buffer of small replies is kept (no reallocation per call).
+#[test]
+fn read_buffer_is_given_back_after_a_large_reply() {
+    use tagcache::client::engine::{self, Waits};
+    use tagcache::client::replies::Replies;
+    let _g = shared();
+    let srv = Server::start();
+    let pool = Pool::new(
+        ConnOpts {
+            max_line: 64 << 20,
+            ..conn_opts(srv.port)
+        },
+        1,
+    );
+    let big = "v".repeat(20 << 20);
+    assert_eq!(
+        raw_request(srv.port, &format!("PUT\tbig\t-\t-\t{big}")),
+        "OK"
+    );
+    assert_eq!(raw_request(srv.port, "PUT\tsmall\t-\t-\ts"), "OK");
+    let waits = Waits {
+        timeout: Duration::from_secs(10),
+        spin: Duration::ZERO,
+    };
+    let get = |key: &str| {
+        let mut b = Batch::new();
+        b.push(Request::Get(Key::text(key).unwrap()));
+        let mut out = Replies::new();
+        engine::run(&pool, &b, waits, 1, false, &mut out).expect("GET");
+        match out.result(0).unwrap() {
+            Reply::Value(Some(v)) => v.len(),
+            other => panic!("{other:?}"),
+        }
+    };
+    let buffer = || {
+        pool.checkout(Duration::from_secs(1))
+            .unwrap()
+            .read_buffer_len()
+    };
+    assert_eq!(get("small"), 1);
+    let small_buffer = buffer();
+    assert!(
+        small_buffer > 0 && small_buffer <= 1 << 20,
+        "{small_buffer}"
+    );
+    assert_eq!(get("small"), 1);
+    assert_eq!(buffer(), small_buffer, "a small reply's buffer is kept");
+    for _ in 0..3 {
+        assert_eq!(get("big"), 20 << 20);
+        let after = buffer();
+        assert!(after <= 1 << 20, "read buffer kept at {after} bytes");
+        assert_eq!(get("small"), 1);
+    }
+    assert_eq!(pool.stats().created, 1, "one connection did all of it");
+}
+
 // ---------------------------------------------------------------------------
 // 3. Pool exhaustion.
 
