@@ -115,6 +115,12 @@ unsafe extern "C" fn observe(
     _line: u32,
     _msg: *mut zend_string,
 ) {
+    // A mask still held means the last error never reached our callback (an
+    // extension installed after us handled it without passing it on): give
+    // it back now rather than keep the user's handler switched off.
+    if let Some(mask) = HELD_MASK.with(Cell::take) {
+        ExecutorGlobals::get_mut().user_error_handler_error_reporting = mask;
+    }
     if !ours(ty) {
         return;
     }
