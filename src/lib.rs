@@ -13,10 +13,17 @@ fn startup(_ty: i32, module_number: i32) -> i32 {
     client::fork::generation();
     php::ini::register(module_number);
     php::session::startup(module_number);
+    php::diagnostics::install();
     match php::exceptions::register() {
         Ok(()) => 0,
         Err(_) => -1,
     }
+}
+
+/// MSHUTDOWN. Nothing in it can panic (a panic here would abort PHP).
+extern "C" fn shutdown(_ty: i32, _module_number: i32) -> i32 {
+    php::diagnostics::uninstall();
+    0
 }
 
 #[php_module]
@@ -26,4 +33,5 @@ pub fn get_module(module: ModuleBuilder) -> ModuleBuilder {
         .class::<php::tagcache::TagCache>()
         .class::<php::pipeline::TagCachePipeline>()
         .info_function(php::info::info)
+        .shutdown_function(shutdown)
 }

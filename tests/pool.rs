@@ -516,6 +516,236 @@ fn dropped_connection_retries_idempotent_never_incr() {
     assert_idle_accounting(&c);
 }
 
+/// The connection is cut after the server carried out the request and
+/// before any byte of its reply came back. A request whose second reply
+/// would differ (DEL, INV_*, FLUSH) or that would act twice (ADD, INCR,
+/// DECR) is not resent: the call fails saying the outcome is unknown, and
+/// the server got it exactly once. GET, PUT, KEYS_BY_TAG and STATS are
+/// resent and succeed. A batch is resent only when all of it may be.
+#[test]
+fn only_requests_with_the_same_reply_when_repeated_are_resent() {
+    let _g = shared();
+    let srv = Server::start();
+    let px = Proxy::start(srv.port);
+    let c = Client::new(Options {
+        retry: 3,
+        timeout_ms: 2000,
+        ..opts(px.port, 2)
+    });
+    let tags = |t: &[&str]| t.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+    let seed = |line: &str| {
+        let r = raw_request(srv.port, line);
+        assert!(!r.starts_with("ERR"), "{line}: {r}");
+    };
+    let lines = || px.faults.request_lines.load(Ordering::SeqCst);
+    // (the request, the state it acts on, and what the server must hold
+    // afterwards: it did act, once)
+    type Check = (&'static str, &'static str);
+    let cases: Vec<(Command, &str, Vec<&str>, Check)> = vec![
+        (
+            Command::Del("victim".into()),
+            "DEL",
+            vec!["PUT\tvictim\t-\t-\tv"],
+            ("GET\tvictim", "NF"),
+        ),
+        (
+            Command::InvTag("vt".into()),
+            "INV_TAG",
+            vec!["PUT\ti1\t-\tvt\tv"],
+            ("GET\ti1", "NF"),
+        ),
+        (
+            Command::InvTagsAny(tags(&["va", "vb"])),
+            "INV_TAGS_ANY",
+            vec!["PUT\ti2\t-\tva\tv"],
+            ("GET\ti2", "NF"),
+        ),
+        (
+            Command::InvTagsAll(tags(&["va", "vb"])),
+            "INV_TAGS_ALL",
+            vec!["PUT\ti3\t-\tva,vb\tv"],
+            ("GET\ti3", "NF"),
+        ),
+        (
+            Command::Add {
+                key: "added".into(),
+                value: b"first".to_vec(),
+                tags: vec![],
+                ttl: None,
+            },
+            "ADD",
+            vec![],
+            ("GET\tadded", "VALUE\tfirst"),
+        ),
+        (
+            Command::Incr {
+                key: "n".into(),
+                by: 5,
+                tags: vec![],
+                ttl: None,
+            },
+            "INCR",
+            vec!["PUT\tn\t-\t-\t10"],
+            ("GET\tn", "VALUE\t15"),
+        ),
+        (
+            Command::Decr {
+                key: "n".into(),
+                by: 2,
+                tags: vec![],
+                ttl: None,
+            },
+            "DECR",
+            vec![],
+            ("GET\tn", "VALUE\t13"),
+        ),
+        (
+            Command::Flush,
+            "FLUSH",
+            vec!["PUT\tf\t-\t-\tv"],
+            ("GET\tf", "NF"),
+        ),
+    ];
+    for (cmd, verb, setup, (probe, want)) in cases {
+        for line in setup {
+            seed(line);
+        }
+        px.faults.drop_after.store(0, Ordering::SeqCst);
+        let before = lines();
+        let e = c.command(&cmd).expect_err(verb);
+        assert_eq!(lines() - before, 1, "{verb} was resent");
+        assert_eq!(e.kind(), ErrorKind::Connection, "{verb}: {e:?}");
+        assert!(
+            matches!(e, Error::OutcomeUnknown { verb: v, .. } if v == verb),
+            "{e:?}"
+        );
+        let msg = e.to_string();
+        assert!(
+            msg.contains(&format!("the outcome of {verb} is unknown"))
+                && msg.contains(&format!("127.0.0.1:{}", px.port)),
+            "{msg}"
+        );
+        assert_eq!(
+            raw_request(srv.port, probe),
+            want,
+            "{verb} did not act once"
+        );
+    }
+
+    // Resent, and right.
+    seed("PUT\tk\t-\tkt\tv");
+    for (cmd, want) in [
+        (Command::Get("k".into()), Reply::Value(Some(b"v".to_vec()))),
+        (put_cmd("k2", "w", &[]), Reply::Stored),
+        (Command::Keys("kt".into()), Reply::Keys(vec!["k".into()])),
+    ] {
+        px.faults.drop_after.store(0, Ordering::SeqCst);
+        let before = lines();
+        assert_eq!(c.command(&cmd).expect("resent"), want);
+        assert_eq!(lines() - before, 2, "{cmd:?} sent twice");
+    }
+    px.faults.drop_after.store(0, Ordering::SeqCst);
+    assert!(matches!(c.command(&Command::Stats), Ok(Reply::Stats(_))));
+
+    // A batch is resent whole or not at all.
+    let mut b = Batch::new();
+    b.push_cmd(&Command::Get("k".into())).unwrap();
+    b.push_cmd(&Command::Del("k2".into())).unwrap();
+    px.faults.drop_after.store(0, Ordering::SeqCst);
+    let before = lines();
+    let e = c.batch(&b).expect_err("a batch holding a DEL");
+    assert_eq!(lines() - before, 2, "the batch was resent");
+    assert!(
+        matches!(e, Error::OutcomeUnknown { verb: "DEL", .. }),
+        "{e:?}"
+    );
+    assert_eq!(raw_request(srv.port, "GET\tk2"), "NF");
+    let mut b = Batch::new();
+    b.push_cmd(&Command::Get("k".into())).unwrap();
+    b.push_cmd(&put_cmd("k3", "x", &[])).unwrap();
+    px.faults.drop_after.store(0, Ordering::SeqCst);
+    let r = c.batch(&b).expect("a batch of GET and PUT is resent");
+    assert_eq!(r[1].as_ref().unwrap(), &Reply::Stored);
+
+    // A failure before anything was sent is not "unknown": nothing was.
+    drop(px);
+    let c2 = Client::new(Options {
+        connect_timeout_ms: 300,
+        ..opts(free_port(), 1)
+    });
+    let e = c2.command(&Command::Del("x".into())).unwrap_err();
+    assert!(matches!(e, Error::Connect { .. }), "{e:?}");
+    assert_idle_accounting(&c);
+}
+
+/// A connection's read buffer grows to hold a large reply; when the
+/// connection goes back to the pool the memory is given back, while the
+/// buffer of small replies is kept (no reallocation per call).
+#[test]
+fn read_buffer_is_given_back_after_a_large_reply() {
+    use tagcache::client::engine::{self, Job, Waits};
+    use tagcache::client::replies::Replies;
+    let _g = shared();
+    let srv = Server::start();
+    let pool = Pool::new(
+        ConnOpts {
+            max_line: 64 << 20,
+            ..conn_opts(srv.port)
+        },
+        1,
+    );
+    let big = "v".repeat(20 << 20);
+    assert_eq!(
+        raw_request(srv.port, &format!("PUT\tbig\t-\t-\t{big}")),
+        "OK"
+    );
+    assert_eq!(raw_request(srv.port, "PUT\tsmall\t-\t-\ts"), "OK");
+    let waits = Waits {
+        timeout: Duration::from_secs(10),
+        spin: Duration::ZERO,
+        retry_interval: Duration::ZERO,
+    };
+    let get = |key: &str| {
+        let mut b = Batch::new();
+        b.push(Request::Get(Key::text(key).unwrap()));
+        let mut out = Replies::new();
+        out.reset(1);
+        let job = Job {
+            pool: &pool,
+            reqs: None,
+            slots: None,
+            lanes: 1,
+            verify: false,
+        };
+        let r = engine::run(&[job], &b, waits, &mut out);
+        assert!(matches!(r[..], [Ok(())]), "GET failed");
+        match out.result(0).unwrap() {
+            Reply::Value(Some(v)) => v.len(),
+            other => panic!("{other:?}"),
+        }
+    };
+    let buffer = || {
+        pool.checkout(Duration::from_secs(1))
+            .unwrap()
+            .read_buffer_len()
+    };
+    assert_eq!(get("small"), 1);
+    let small_buffer = buffer();
+    assert!(
+        small_buffer > 0 && small_buffer <= 1 << 20,
+        "{small_buffer}"
+    );
+    assert_eq!(get("small"), 1);
+    assert_eq!(buffer(), small_buffer, "a small reply's buffer is kept");
+    for _ in 0..3 {
+        assert_eq!(get("big"), 20 << 20);
+        let after = buffer();
+        assert!(after <= 1 << 20, "read buffer kept at {after} bytes");
+        assert_eq!(get("small"), 1);
+    }
+    assert_eq!(pool.stats().created, 1, "one connection did all of it");
+}
+
 // ---------------------------------------------------------------------------
 // 3. Pool exhaustion.
 

@@ -9,6 +9,9 @@
  *   2. 10k TagCache objects created, used and destroyed
  *   3. error paths: pipelines with server errors, connection-refused
  *      exceptions, invalid arguments (exceptions created and freed)
+ *   4. 8 gets of a 40 MB value (24 MB with --quick) on a persistent pool,
+ *      then small gets: RSS must come back within 8 MiB of what it was
+ *      before (the read buffer grown for a large reply is given back)
  * After a warm-up (the first 10% of each phase) neither number may grow by
  * more than a small bound: PHP heap 256 KiB, RSS 4 MiB.
  * Without --port it starts its own tagcache-server. Last line: PASS or FAIL.
@@ -45,6 +48,8 @@ register_shutdown_function(function () use (&$server) {
 
 const HEAP_BOUND = 256 * 1024;
 const RSS_BOUND_KB = 4096;
+/* After large replies: a few MiB of allocator slack, far below one reply. */
+const BIG_RSS_BOUND_KB = 8192;
 $failures = [];
 
 /**
@@ -148,6 +153,53 @@ phase('errors', $n3, function (int $i) use ($tc, $dead, $ns, &$wrong) {
     } catch (ValueError $e) {
     }
 }, $failures);
+
+// 4. Large replies: a connection's read buffer grows to hold a reply (a
+// 40 MB value is about 53 MB of wire text); once the reply is read the
+// memory must go back, or every pooled connection keeps its largest reply
+// for its whole life (outside memory_limit, and across requests with a
+// persistent pool). RSS after the big reads must come back near what it
+// was before them.
+$bigMb = $quick ? 24 : 40;
+$tc = new TagCache($opts + ['persistent' => "$ns-big", 'pool_size' => 2]);
+$smallGets = function (int $n) use ($tc, $ns, &$wrong) {
+    for ($i = 0; $i < $n; $i++) {
+        if ($tc->get("$ns:small") !== 'small') {
+            $wrong++;
+        }
+    }
+};
+$tc->put("$ns:small", 'small');
+$smallGets(1000);
+gc_collect_cycles();
+$base = rss_kb();
+$value = random_bytes($bigMb << 20);
+$tc->put("$ns:big", $value);
+$peak = 0;
+for ($i = 0; $i < 8; $i++) {
+    $got = $tc->get("$ns:big");
+    if ($got !== $value) {
+        $wrong++;
+    }
+    $peak = max($peak, rss_kb());
+    unset($got);
+}
+unset($value);
+$tc->delete("$ns:big");
+$smallGets(1000);
+gc_collect_cycles();
+$after = rss_kb();
+$ok = $after - $base <= BIG_RSS_BOUND_KB;
+printf("big gets   8 x %d MB: rss before %d kB, peak %d kB, after %d kB (%+d kB): %s\n",
+    $bigMb, $base, $peak, $after, $after - $base, $ok ? 'ok' : 'KEPT');
+if (!$ok) {
+    $failures[] = sprintf('big gets: rss %+d kB after the large replies were read (bound %d kB)',
+        $after - $base, BIG_RSS_BOUND_KB);
+}
+if ($peak - $base < ($bigMb << 10)) {
+    $failures[] = 'big gets: rss never grew by the value size: the phase measured nothing';
+}
+unset($tc);
 
 if ($wrong) {
     $failures[] = "$wrong wrong results";

@@ -181,9 +181,15 @@ impl Batch {
         self.kinds.is_empty()
     }
 
-    /// Every request may be resent (see `Kind::resend_safe`).
+    /// Every request may be resent (see `Kind::resend_safe`): a batch is
+    /// resent whole or not at all.
     pub fn resend_safe(&self) -> bool {
-        self.kinds.iter().all(|k| k.resend_safe())
+        self.not_resend_safe().is_none()
+    }
+
+    /// The first request kind of the batch that may not be resent.
+    pub fn not_resend_safe(&self) -> Option<Kind> {
+        self.kinds.iter().copied().find(|k| !k.resend_safe())
     }
 
     fn start_of(&self, i: usize) -> usize {

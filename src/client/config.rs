@@ -1,7 +1,7 @@
 //! Client options: defaults, parsing of one option at a time (from the PHP
 //! options array or an INI entry) and validation.
 
-use super::error::{invalid, Error, Result};
+use super::error::{invalid, shown, Error, Result};
 
 /// Which serializer encodes arrays and objects.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -26,7 +26,8 @@ impl Serializer {
             "igbinary" => Ok(Serializer::Igbinary),
             "msgpack" => Ok(Serializer::Msgpack),
             _ => Err(invalid(format!(
-                "option 'serializer' must be \"php\", \"igbinary\" or \"msgpack\", \"{s}\" given"
+                "option 'serializer' must be \"php\", \"igbinary\" or \"msgpack\", \"{}\" given",
+                shown(s)
             ))),
         }
     }
@@ -104,7 +105,7 @@ impl ServerAddr {
         let bad = |why: &str| {
             invalid(format!(
                 "option 'servers': entry \"{}\" {why}",
-                entry.escape_debug()
+                shown(entry)
             ))
         };
         let (host, rest) = if let Some(inner) = entry.strip_prefix('[') {
@@ -138,37 +139,53 @@ impl ServerAddr {
                 .ok_or_else(|| bad("has no valid weight (a positive integer)"))?,
         };
         Ok(ServerAddr {
-            host: check_host(host).map_err(|e| bad(&format!("has a bad host: {e}")))?,
+            host: check_host(host).map_err(|_| {
+                bad(&format!(
+                    "has a bad host: \"{}\" is not a host name or address",
+                    shown(host)
+                ))
+            })?,
             port,
             weight,
         })
     }
 }
 
+/// Why a host was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HostError {
+    /// Not a host name or address.
+    Bad,
+    /// A host with a port in it: the port is an option of its own.
+    WithPort,
+}
+
 /// Checks a host name or address and returns it as the resolver takes it:
-/// an IPv6 address may be given in brackets (`[::1]`); a host with a port
-/// in it is refused (the port is its own option).
-pub fn check_host(h: &str) -> std::result::Result<String, String> {
-    let quoted = || format!("\"{}\"", h.escape_debug());
-    if h.is_empty() || h.contains(['\0', ' ', '\t', '\n', '\r', ',', '/']) {
-        return Err(format!("{} is not a host name or address", quoted()));
+/// an IPv6 address may be given in brackets (`[::1]` is `::1`, so both share
+/// a persistent pool); a host with a port in it is refused.
+pub fn check_host(s: &str) -> std::result::Result<String, HostError> {
+    if s.is_empty() || s.contains(['\0', ' ', '\t', '\n', '\r', ',']) {
+        return Err(HostError::Bad);
     }
-    if let Some(inner) = h.strip_prefix('[') {
-        return match inner.strip_suffix(']') {
-            Some(ip) if ip.parse::<std::net::Ipv6Addr>().is_ok() => Ok(ip.to_string()),
-            _ => Err(format!(
-                "{} is not an IPv6 address in brackets (a port goes in its own option)",
-                quoted()
-            )),
+    if let Some(rest) = s.strip_prefix('[') {
+        let Some((inner, after)) = rest.split_once(']') else {
+            return Err(HostError::Bad);
+        };
+        return match after {
+            "" if inner.contains(':') && !inner.contains(['[', ']']) => Ok(inner.to_string()),
+            _ if after.starts_with(':') => Err(HostError::WithPort),
+            _ => Err(HostError::Bad),
         };
     }
-    if h.contains(':') && h.parse::<std::net::Ipv6Addr>().is_err() {
-        return Err(format!(
-            "{} holds a port or is not an address: give the host alone and the port in 'port'",
-            quoted()
-        ));
+    if s.contains(['[', ']']) {
+        return Err(HostError::Bad);
     }
-    Ok(h.to_string())
+    // One colon is a name or IPv4 address with a port; an IPv6 address has
+    // at least two.
+    if s.matches(':').count() == 1 {
+        return Err(HostError::WithPort);
+    }
+    Ok(s.to_string())
 }
 
 /// `down_server`: what a read of a key on a server that is down gives.
@@ -359,8 +376,16 @@ impl Options {
         match name {
             "host" => match v {
                 OptValue::Str(s) => {
-                    self.host =
-                        check_host(&s).map_err(|e| invalid(format!("option 'host': {e}")))?
+                    self.host = check_host(&s).map_err(|e| match e {
+                        HostError::Bad => invalid(format!(
+                            "option 'host' is not a host name: \"{}\"",
+                            shown(&s)
+                        )),
+                        HostError::WithPort => invalid(format!(
+                            "option 'host' must not hold a port: \"{}\"; give the port in the 'port' option",
+                            shown(&s)
+                        )),
+                    })?
                 }
                 other => return Err(wrong_type(name, "string", &other)),
             },
@@ -392,7 +417,7 @@ impl Options {
                         _ => {
                             return Err(invalid(format!(
                                 "option 'down_server' must be \"error\" or \"miss\", \"{}\" given",
-                                s.escape_debug()
+                                shown(&s)
                             )))
                         }
                     }
@@ -436,7 +461,8 @@ impl Options {
             "busy_poll_us" => self.busy_poll_us = int_in(name, &v, 0, 1_000_000)? as u64,
             _ => {
                 return Err(invalid(format!(
-                    "unknown option '{name}' (known: {})",
+                    "unknown option '{}' (known: {})",
+                    shown(name),
                     OPTIONS
                         .iter()
                         .map(|d| d.name)
@@ -465,7 +491,8 @@ impl Options {
             },
             "tcp_keepalive" => OptValue::Bool(parse_ini_bool(t).ok_or_else(|| {
                 invalid(format!(
-                    "INI tagcache.{name} must be a boolean, \"{t}\" given"
+                    "INI tagcache.{name} must be a boolean, \"{}\" given",
+                    shown(t)
                 ))
             })?),
             "allowed_classes" => match parse_ini_bool(t) {
@@ -479,7 +506,8 @@ impl Options {
             },
             _ => OptValue::Int(t.parse::<i64>().map_err(|_| {
                 invalid(format!(
-                    "INI tagcache.{name} must be an integer, \"{t}\" given"
+                    "INI tagcache.{name} must be an integer, \"{}\" given",
+                    shown(t)
                 ))
             })?),
         };
@@ -527,6 +555,9 @@ impl Options {
     }
 }
 
+/// The `host` option: a name, an IPv4 address, or an IPv6 address bare or
+/// in brackets (`::1`, `[::1]`: kept without them). A port in it
+/// (`127.0.0.1:1984`, `[::1]:1984`) is refused: it goes in `port`.
 fn parse_ini_bool(t: &str) -> Option<bool> {
     match t.to_ascii_lowercase().as_str() {
         "1" | "on" | "yes" | "true" => Some(true),
@@ -606,5 +637,50 @@ mod tests {
             AllowedClasses::List(vec!["A".into(), "B".into()])
         );
         assert!(o.set_ini("port", "abc").is_err());
+        o.set_ini("host", "[::1]").unwrap();
+        assert_eq!(o.host, "::1");
+        assert!(o.set_ini("host", "127.0.0.1:1984").is_err());
+    }
+
+    #[test]
+    fn hosts() {
+        let host = |s: &str| {
+            let mut o = Options::default();
+            o.set("host", OptValue::Str(s.into()))
+                .map(|()| (o.host.clone(), o.addr()))
+        };
+        for (given, kept, addr) in [
+            ("127.0.0.1", "127.0.0.1", "127.0.0.1:1984"),
+            ("cache.example", "cache.example", "cache.example:1984"),
+            ("::1", "::1", "[::1]:1984"),
+            ("[::1]", "::1", "[::1]:1984"),
+            ("[fe80::1:2]", "fe80::1:2", "[fe80::1:2]:1984"),
+            ("2001:db8::7", "2001:db8::7", "[2001:db8::7]:1984"),
+        ] {
+            assert_eq!(host(given).unwrap(), (kept.into(), addr.into()), "{given}");
+        }
+        for with_port in [
+            "127.0.0.1:1984",
+            "localhost:80",
+            "[::1]:1984",
+            "cache.example:",
+        ] {
+            let e = host(with_port).unwrap_err();
+            assert!(matches!(e, Error::InvalidArgument(_)), "{with_port}: {e:?}");
+            assert!(e.to_string().contains("'port' option"), "{with_port}: {e}");
+        }
+        for bad in [
+            "",
+            "a b",
+            "[::1",
+            "[]",
+            "[127.0.0.1]",
+            "[::1]x",
+            "a]b",
+            "[[::1]]",
+        ] {
+            let e = host(bad).unwrap_err();
+            assert!(e.to_string().contains("is not a host name"), "{bad:?}: {e}");
+        }
     }
 }

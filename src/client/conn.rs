@@ -76,6 +76,14 @@ pub struct Conn {
     epoch: u64,
 }
 
+/// A read buffer grown past this (to hold a large reply) is given back when
+/// its connection goes idle: a pooled connection would otherwise keep its
+/// largest reply's worth of memory for its whole life, outside PHP's
+/// memory_limit (and across requests, in a persistent pool). The next read
+/// starts again from 64 KiB; below this size the buffer is kept, so the
+/// common small replies never reallocate.
+const KEEP_READ_BUFFER: usize = 1 << 20;
+
 /// After a busy-poll that saw no reply, this many waits sleep at once: on a
 /// far server the spin is tried one wait in 17, not on every call.
 const SPIN_BACKOFF: u32 = 16;
@@ -167,9 +175,18 @@ impl Conn {
         self.epoch = epoch;
     }
 
-    /// It goes back to the pool now.
+    /// It goes back to the pool now (with nothing buffered: `reusable`).
     pub fn went_idle(&mut self) {
         self.idle_since = Instant::now();
+        let b = self.bufs.get_mut();
+        if b.r.len() > KEEP_READ_BUFFER && b.start == b.end {
+            *b = Buffers::default();
+        }
+    }
+
+    /// The size of the read buffer, for tests.
+    pub fn read_buffer_len(&self) -> usize {
+        self.bufs.lock().r.len()
     }
 
     /// Reusable without the stale check: known good in failure epoch

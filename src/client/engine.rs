@@ -60,6 +60,8 @@ pub struct Failure {
     /// Some byte of a reply arrived: the server acted on at least part of
     /// the requests.
     pub answered: bool,
+    /// Some byte of a request was written: the server may have acted.
+    pub sent: bool,
 }
 
 impl Failure {
@@ -67,6 +69,7 @@ impl Failure {
         Failure {
             err,
             answered: false,
+            sent: false,
         }
     }
 
@@ -291,18 +294,22 @@ pub fn run<'p>(
     let deadline = call_deadline(start, waits, requests, total_bytes);
     drive(&mut lanes, jobs, batch, waits, (start, deadline), out);
     for l in lanes {
-        if let Some(err) = l.failed {
-            let answered = l.got_bytes;
-            match &mut results[l.job] {
-                // The first failure of a job is its error; any lane that
-                // got reply bytes makes the whole job answered.
-                Err(f) => f.answered |= answered,
-                r => *r = Err(Failure { err, answered }),
+        let (answered, sent) = (l.got_bytes, l.sent > 0);
+        match (&mut results[l.job], l.failed) {
+            // The first failure of a job is its error; any lane that got
+            // reply bytes (or wrote request bytes) counts for the job.
+            (Err(f), _) => {
+                f.answered |= answered;
+                f.sent |= sent;
             }
-        } else if l.got_bytes {
-            if let Err(f) = &mut results[l.job] {
-                f.answered = true;
+            (r, Some(err)) => {
+                *r = Err(Failure {
+                    err,
+                    answered,
+                    sent,
+                })
             }
+            (Ok(()), None) => {}
         }
     }
     results
@@ -470,8 +477,8 @@ fn single(
     conn.add_pending(1);
     let mut got_bytes = false;
     let mut wait_until = Instant::now() + timeout;
+    let mut sent = 0;
     let res = (|| -> Result<()> {
-        let mut sent = 0;
         loop {
             let n = conn.write_slice(&bytes[sent..])?;
             sent += n;
@@ -529,6 +536,7 @@ fn single(
     res.map_err(|err| Failure {
         err,
         answered: got_bytes,
+        sent: sent > 0,
     })
 }
 
@@ -565,7 +573,11 @@ mod tests {
             addr: "a".into(),
             detail: String::new(),
         };
-        let f = |err, answered| Failure { err, answered };
+        let f = |err, answered| Failure {
+            err,
+            answered,
+            sent: true,
+        };
         assert!(f(closed(), false).resendable());
         assert!(!f(closed(), true).resendable());
         assert!(!f(Error::timeout("a", "read", Duration::from_secs(1)), false).resendable());

@@ -66,6 +66,14 @@ pub enum Error {
     ReplyTooLarge { limit: usize },
     #[error("cannot decode value: {0}")]
     Decode(String),
+    /// The connection failed after a request that may not be resent
+    /// (`Kind::resend_safe`) was sent: the server may or may not have
+    /// carried it out.
+    #[error("{cause}; the outcome of {verb} is unknown: it was sent and the server may have carried it out (it is never resent, since a second try could report another result)")]
+    OutcomeUnknown {
+        verb: &'static str,
+        cause: Box<Error>,
+    },
 }
 
 impl Error {
@@ -79,7 +87,8 @@ impl Error {
             | Error::Closed { .. }
             | Error::PoolExhausted { .. }
             | Error::ServerDown { .. }
-            | Error::Partial { .. } => ErrorKind::Connection,
+            | Error::Partial { .. }
+            | Error::OutcomeUnknown { .. } => ErrorKind::Connection,
             Error::Several(list) => list.first().map_or(ErrorKind::Connection, Error::kind),
             Error::Server(_) | Error::Protocol { .. } => ErrorKind::Server,
             Error::ReplyTooLarge { .. } | Error::Decode(_) => ErrorKind::Other,
@@ -112,6 +121,41 @@ impl Error {
 
 pub type Result<T> = std::result::Result<T, Error>;
 
+/// Text from outside (user input, a server's reply) as a message quotes
+/// it: control characters escaped as Rust writes them (`\0`, `\t`,
+/// `\u{1b}`). A message must never hold a NUL byte (PHP cannot throw it),
+/// nor line breaks or terminal escapes that would garble a log line.
+pub fn shown(s: &str) -> std::borrow::Cow<'_, str> {
+    if !s.chars().any(char::is_control) {
+        return s.into();
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        if c.is_control() {
+            out.extend(c.escape_debug());
+        } else {
+            out.push(c);
+        }
+    }
+    out.into()
+}
+
 pub(crate) fn invalid(msg: impl Into<String>) -> Error {
     Error::InvalidArgument(msg.into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shown_escapes_control_characters_only() {
+        assert_eq!(
+            shown("plain 'text' \"here\" \u{e9}"),
+            "plain 'text' \"here\" \u{e9}"
+        );
+        assert_eq!(shown("a\0b\tc\nd\u{1b}"), "a\\0b\\tc\\nd\\u{1b}");
+        let e = Error::InvalidArgument(format!("unknown option '{}'", shown("po\0rt")));
+        assert!(!e.to_string().contains('\0'));
+    }
 }

@@ -352,7 +352,10 @@ impl Client {
                 },
             };
         }
-        let mut errs: Vec<Error> = failed.into_iter().map(|(_, f)| f.err).collect();
+        let mut errs: Vec<Error> = failed
+            .into_iter()
+            .map(|(j, f)| outcome(b, &jobs[j].1, f))
+            .collect();
         if errs.len() == 1 {
             errs.remove(0)
         } else {
@@ -399,6 +402,22 @@ impl Client {
         for s in &self.0.servers {
             s.pool.close_idle();
         }
+    }
+}
+
+/// The error of a failed job: a connection failure after a request that
+/// may not be resent was sent leaves its outcome unknown, and says so.
+fn outcome(b: &Batch, job: &Job<'_>, f: Failure) -> Error {
+    let n = job.reqs.as_ref().map_or(b.len(), Vec::len);
+    let first = (0..n)
+        .map(|nth| b.kind(job.reqs.as_ref().map_or(nth, |r| r[nth])))
+        .find(|k| !k.resend_safe());
+    match first {
+        Some(k) if f.sent && f.err.kind() == ErrorKind::Connection => Error::OutcomeUnknown {
+            verb: k.verb(),
+            cause: Box::new(f.err),
+        },
+        _ => f.err,
     }
 }
 

@@ -190,8 +190,9 @@ impl Pool {
 
     /// As `checkout`; with `verify`, an idle connection is always checked
     /// for being stale first (one poll(0)): for a request that cannot be
-    /// resent if the connection turns out dead (ADD, INCR, DECR, or any
-    /// request when `retry` is 0), so a server restart never fails it
+    /// resent if the connection turns out dead (a batch holding a request
+    /// that is not `Kind::resend_safe`, or any batch when `retry` is 0 or
+    /// its tries are used up), so a server restart never fails it
     /// needlessly.
     pub fn checkout_with(&self, timeout: Duration, verify: bool) -> Result<Guard<'_>> {
         self.checkout_inner(Some(timeout), verify, Duration::ZERO)

@@ -11,7 +11,7 @@
 //! - Replies: `Kind::parse` is the only reply parser; `Kind::resend_safe`
 //!   says which requests may be sent again.
 
-use super::error::{invalid, Error, Result};
+use super::error::{invalid, shown, Error, Result};
 use std::io::Write;
 
 /// Rejects a key the protocol cannot carry: empty, or holding TAB, CR, LF
@@ -511,9 +511,15 @@ impl Kind {
     }
 
     /// May be sent again when its connection broke before any byte of its
-    /// reply arrived: doing it twice leaves the same state as once.
+    /// reply arrived: sent twice, it leaves the same state *and gives the
+    /// same reply* as sent once. GET, PUT, KEYS_BY_TAG and STATS do. DEL,
+    /// INV_* and FLUSH leave the same state but answer differently the
+    /// second time (the server acted on the first, then the reply was lost:
+    /// the second DEL says "not found", the second INV_TAG counts 0), and
+    /// ADD, INCR, DECR would act twice; none of them is ever resent once
+    /// sent: its failure says the outcome is unknown (`Error::OutcomeUnknown`).
     pub fn resend_safe(self) -> bool {
-        !matches!(self, Kind::Add | Kind::Incr | Kind::Decr)
+        matches!(self, Kind::Get | Kind::Put | Kind::Keys | Kind::Stats)
     }
 
     /// Reads one reply line (without its `\n`) as the answer to this kind
@@ -528,7 +534,8 @@ impl Kind {
             _ => {}
         }
         if let Some(text) = line.strip_prefix(b"ERR ") {
-            return Parsed::Refused(Error::Server(String::from_utf8_lossy(text).into_owned()));
+            let text = String::from_utf8_lossy(text);
+            return Parsed::Refused(Error::Server(shown(&text).into_owned()));
         }
         let bad = || {
             Parsed::Bad(Error::Protocol {
@@ -877,6 +884,8 @@ mod tests {
                 hit_ratio: 0.5
             })
         );
+        let e = parse_reply(Kind::Get, b"ERR bad\0text").unwrap_err();
+        assert!(matches!(&e, Error::Server(t) if t == "bad\\0text"), "{e:?}");
         let e = parse_reply(Kind::Incr, b"ERR value is not an integer").unwrap_err();
         assert!(matches!(&e, Error::Server(t) if t == "value is not an integer"));
         assert!(matches!(

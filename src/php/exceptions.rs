@@ -67,18 +67,31 @@ pub fn class_of(e: &Error) -> &'static ClassEntry {
 impl From<Error> for PhpException {
     fn from(e: Error) -> PhpException {
         let class = class_of(&e);
-        PhpException::new(e.to_string(), 0, class)
+        exception(e.to_string(), class)
     }
 }
 
+/// Every exception of ours is made here. Messages escape what they quote
+/// (`client::error::shown`); a NUL byte that slipped through anyway is
+/// written as `\0` here, since PHP cannot throw a message holding one (the
+/// exception would turn into an `Error` saying so).
+fn exception(msg: String, class: &'static ClassEntry) -> PhpException {
+    let msg = if msg.contains('\0') {
+        msg.replace('\0', "\\0")
+    } else {
+        msg
+    };
+    PhpException::new(msg, 0, class)
+}
+
 pub fn value_error(msg: impl Into<String>) -> PhpException {
-    PhpException::new(msg.into(), 0, ce::value_error())
+    exception(msg.into(), ce::value_error())
 }
 
 pub fn type_error(msg: impl Into<String>) -> PhpException {
-    PhpException::new(msg.into(), 0, ce::type_error())
+    exception(msg.into(), ce::type_error())
 }
 
 pub fn tagcache_error(msg: impl Into<String>) -> PhpException {
-    PhpException::new(msg.into(), 0, base_ce())
+    exception(msg.into(), base_ce())
 }

@@ -7,6 +7,8 @@
 //! - the callbacks the engine calls, whose signatures are the engine's:
 //!   php/info.rs (phpinfo), php/ini.rs (the INI check, and the `Sync` of
 //!   the INI table), php/exceptions.rs (class entries kept from MINIT);
+//! - php/diagnostics.rs: the error callback and observer that keep an
+//!   unserializer's complaints about our payloads for our exception;
 //! - client/fork.rs: `pthread_atfork`, the syscall-free fork check.
 //!
 //! The reference server has its own two: `recv` with `MSG_DONTWAIT` for its
@@ -51,21 +53,6 @@ pub fn ini_value(name: &str) -> Option<String> {
         let value = entry.value.as_ref()?;
         Some(String::from_utf8_lossy(value.as_bytes()).into_owned())
     }
-}
-
-/// Runs `f` with `error_reporting` at 0, so that unserialize() of a bad
-/// payload reports through our exception only, not also as a notice. The
-/// globals guard is not held while `f` runs (it calls into PHP).
-pub fn silenced<T>(f: impl FnOnce() -> T) -> T {
-    let saved = {
-        let mut eg = ExecutorGlobals::get_mut();
-        let saved = eg.error_reporting;
-        eg.error_reporting = 0;
-        saved
-    };
-    let out = f();
-    ExecutorGlobals::get_mut().error_reporting = saved;
-    out
 }
 
 /// The key of a PHP array element.

@@ -1,6 +1,7 @@
 //! The PHP layer: the only code that knows PHP.
 
 pub mod args;
+pub mod diagnostics;
 pub mod exceptions;
 pub mod ffi;
 pub mod functions;

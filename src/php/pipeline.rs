@@ -31,10 +31,10 @@ pub struct TagCachePipeline {
 impl TagCachePipeline {
     pub fn new(client: Client, serializer: Serializer, allowed: AllowedClasses) -> Self {
         TagCachePipeline {
+            plan: Plan::with_value_limit(client.options().max_value_bytes),
             client,
             serializer,
             allowed,
-            plan: Plan::new(),
             busy: false,
         }
     }
@@ -215,7 +215,8 @@ impl TagCachePipeline {
         if self.busy {
             return Err(busy_error());
         }
-        let plan = std::mem::take(&mut self.plan);
+        let fresh = Plan::with_value_limit(self.client.options().max_value_bytes);
+        let plan = std::mem::replace(&mut self.plan, fresh);
         let ctx = Ctx {
             allowed: &self.allowed,
             client: &self.client,

@@ -7,6 +7,7 @@ use super::ffi;
 use super::values;
 use crate::client::batch::Batch;
 use crate::client::config::{AllowedClasses, Serializer};
+use crate::client::error::shown;
 use crate::client::protocol::{self, IntKey, Key, Match, Meta, Reply, Request, Tag, Tags};
 use crate::client::replies::{Replies, Slot};
 use crate::client::{Client, Error};
@@ -49,6 +50,23 @@ pub enum Shape {
 pub struct Plan {
     pub batch: Batch,
     calls: Vec<(Shape, usize)>,
+    /// The longest value wire text queued and its request: checked against
+    /// the client's max_value_bytes before anything is sent (`send`).
+    longest: Option<(usize, usize)>,
+    /// When set (a pipeline's plan), a longer value is refused as it is
+    /// queued, not when the pipeline is sent.
+    value_limit: Option<usize>,
+}
+
+/// A value the client could not read back: its wire text (what GET would
+/// return) is longer than max_value_bytes, the longest reply accepted.
+fn value_too_long(key: &[u8], len: usize, limit: usize) -> PhpException {
+    value_error(format!(
+        "the value of key '{}' is {len} bytes as wire text, over max_value_bytes ({limit}): \
+         this client could not read it back (the limit applies to the encoded value; \
+         a serialized or binary value grows by a third in base64)",
+        shown(&String::from_utf8_lossy(key))
+    ))
 }
 
 /// Calls `f` with the key in a PHP array element (an int is taken as its
@@ -101,6 +119,38 @@ pub fn tags_of(arr: &ZendHashTable) -> PResult<Tags> {
     Ok(out)
 }
 
+/// The longest value wire text of the requests queued so far, and the
+/// limit a value is refused over as it is queued.
+#[derive(Clone, Copy)]
+struct Lengths {
+    longest: Option<(usize, usize)>,
+    limit: Option<usize>,
+}
+
+impl Lengths {
+    /// Encodes `value` as the value of request `i` (key `key`) and notes
+    /// its length.
+    fn encode(
+        &mut self,
+        i: usize,
+        key: Key<'_>,
+        value: &Zval,
+        ser: Serializer,
+        out: &mut Vec<u8>,
+    ) -> PResult<()> {
+        let start = out.len();
+        values::encode(value, ser, out)?;
+        let len = out.len() - start;
+        if let Some(limit) = self.limit.filter(|&l| len > l) {
+            return Err(value_too_long(key.as_bytes(), len, limit));
+        }
+        if self.longest.is_none_or(|(l, _)| len > l) {
+            self.longest = Some((len, i));
+        }
+        Ok(())
+    }
+}
+
 fn meta(tags: &[String], ttl: Option<i64>) -> PResult<Meta> {
     let tags = Tags::from_list(tags)?;
     Ok(Meta::new(&tags, protocol::validate_ttl(ttl)?))
@@ -109,6 +159,14 @@ fn meta(tags: &[String], ttl: Option<i64>) -> PResult<Meta> {
 impl Plan {
     pub fn new() -> Plan {
         Plan::default()
+    }
+
+    /// A plan that refuses, as they are queued, values longer than `limit`.
+    pub fn with_value_limit(limit: usize) -> Plan {
+        Plan {
+            value_limit: Some(limit),
+            ..Plan::default()
+        }
     }
 
     pub fn len(&self) -> usize {
@@ -122,6 +180,7 @@ impl Plan {
     pub fn clear(&mut self) {
         self.batch.clear();
         self.calls.clear();
+        self.longest = None;
     }
 
     fn one(&mut self, shape: Shape, req: Request<'_>) {
@@ -141,6 +200,20 @@ impl Plan {
         Ok(())
     }
 
+    /// What `Lengths` knows, taken out for one call; put back by
+    /// `note_lengths` once the call is queued (a call that fails to queue
+    /// leaves nothing, its values included).
+    fn lengths(&self) -> Lengths {
+        Lengths {
+            longest: self.longest,
+            limit: self.value_limit,
+        }
+    }
+
+    fn note_lengths(&mut self, l: Lengths) {
+        self.longest = l.longest;
+    }
+
     /// put/add. Arguments are checked before anything is queued.
     pub fn store(
         &mut self,
@@ -158,9 +231,13 @@ impl Plan {
         } else {
             (Request::Put(key, &meta), Shape::Stored)
         };
+        let mut lengths = self.lengths();
         self.call(shape, |b| {
-            b.push_with(req, |out| values::encode(value, ser, out))
-        })
+            let i = b.len();
+            b.push_with(req, |out| lengths.encode(i, key, value, ser, out))
+        })?;
+        self.note_lengths(lengths);
+        Ok(())
     }
 
     pub fn put_many(
@@ -172,16 +249,20 @@ impl Plan {
     ) -> PResult<()> {
         // TTL and tags are the same for every item: written once.
         let meta = meta(tags, ttl)?;
+        let mut lengths = self.lengths();
         self.call(Shape::Stored, |b| {
             b.reserve(items.len(), items.len() * 64);
             ffi::walk(items, |k, value| {
                 with_hash_key(k, |key| {
+                    let i = b.len();
                     b.push_with(Request::Put(key, &meta), |out| {
-                        values::encode(value, ser, out)
+                        lengths.encode(i, key, value, ser, out)
                     })
                 })?
             })
-        })
+        })?;
+        self.note_lengths(lengths);
+        Ok(())
     }
 
     pub fn get(&mut self, key: &str, default: Zval) -> PResult<()> {
@@ -224,7 +305,8 @@ impl Plan {
             "all" => Match::All,
             _ => {
                 return Err(value_error(format!(
-                    "mode must be 'any' or 'all', '{mode}' given"
+                    "mode must be 'any' or 'all', '{}' given",
+                    shown(mode)
                 )))
             }
         };
@@ -309,8 +391,18 @@ impl Plan {
         self.one(Shape::Count, Request::Flush);
     }
 
-    /// Sends the plan; the replies land in `out`, one slot per request.
+    /// Sends the plan; the replies land in `out`, one slot per request. A
+    /// value this client could not read back (longer than max_value_bytes
+    /// as wire text) is refused first: nothing is sent.
     pub fn send(&self, client: &Client, out: &mut Replies) -> PResult<()> {
+        let limit = client.options().max_value_bytes;
+        if let Some((len, i)) = self.longest.filter(|&(len, _)| len > limit) {
+            return Err(value_too_long(
+                self.batch.key(i).unwrap_or_default(),
+                len,
+                limit,
+            ));
+        }
         Ok(client.run(&self.batch, out)?)
     }
 

@@ -35,7 +35,7 @@
 
 use crate::client::batch::Batch;
 use crate::client::codec::{self, WireValue};
-use crate::client::config::{check_host, OptValue, Options, ServerAddr};
+use crate::client::config::{check_host, HostError, OptValue, Options, ServerAddr};
 use crate::client::protocol::{self, Command, Reply};
 use crate::client::{Client, Error};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -127,7 +127,10 @@ pub fn parse_save_path(text: &str, base: &Options) -> Result<SavePath, String> {
     for addr in addrs.split(',').map(str::trim) {
         let (host, port) = parse_addr(addr)?;
         servers.push(ServerAddr {
-            host: check_host(host).map_err(|e| format!("host: {e}"))?,
+            host: check_host(host).map_err(|e| match e {
+                HostError::WithPort => format!("host \"{host}\" holds a port"),
+                HostError::Bad => format!("host \"{host}\" is not a host name or address"),
+            })?,
             port: match port {
                 Some(p) => p
                     .parse()

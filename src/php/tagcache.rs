@@ -6,6 +6,7 @@ use super::pipeline::TagCachePipeline;
 use super::plan::{Ctx, PhpArray, Plan};
 use super::{ffi, values};
 use crate::client::config::{AllowedClasses, OptValue, Options, Serializer, OPTIONS};
+use crate::client::error::shown;
 use crate::client::Client;
 use ext_php_rs::exception::PhpException;
 use ext_php_rs::flags::ClassFlags;
@@ -150,7 +151,8 @@ fn opt_value(name: &str, v: &Zval) -> PResult<OptValue> {
                 Some(s) => l.push(String::from_utf8_lossy(s.as_bytes()).into_owned()),
                 None => {
                     return Err(type_error(format!(
-                        "option '{name}' must list strings, {} found",
+                        "option '{}' must list strings, {} found",
+                        shown(name),
                         item.get_type()
                     )))
                 }
@@ -159,7 +161,8 @@ fn opt_value(name: &str, v: &Zval) -> PResult<OptValue> {
         return Ok(OptValue::List(l));
     }
     Err(type_error(format!(
-        "option '{name}' cannot be of type {}",
+        "option '{}' cannot be of type {}",
+        shown(name),
         v.get_type()
     )))
 }

@@ -3,8 +3,8 @@
 //! the chosen PHP serializer. Nothing here holds a Rust lock while it calls
 //! into PHP.
 
+use super::diagnostics;
 use super::exceptions::{tagcache_error, type_error};
-use super::ffi;
 use crate::client::codec::{self, WireValue};
 use crate::client::config::{AllowedClasses, Serializer};
 use ext_php_rs::convert::IntoZvalDyn;
@@ -91,12 +91,18 @@ pub fn decode(wire: &[u8], allowed: &AllowedClasses) -> PResult<Zval> {
     Ok(z)
 }
 
+/// Decodes a payload with the unserializer of `ser`. Its own complaints
+/// about the payload are kept back by diagnostics.rs and become the message
+/// of our exception; a payload it could not decode always throws, never
+/// reads as null or false.
 fn unserialize(ser: Serializer, payload: &[u8], allowed: &AllowedClasses) -> PResult<Zval> {
     let (_, unser_fn) = functions(ser);
     let data = string_zval(payload);
+    // Whatever an earlier call left (it may have ended in a fatal error).
+    diagnostics::take();
     let result = match (ser, allowed) {
         (Serializer::Php, AllowedClasses::All) => {
-            ffi::silenced(|| call(unser_fn, vec![&data as &dyn IntoZvalDyn]))?
+            call(unser_fn, vec![&data as &dyn IntoZvalDyn])
         }
         (Serializer::Php, restricted) => {
             let mut opts = ZendHashTable::new();
@@ -113,11 +119,9 @@ fn unserialize(ser: Serializer, payload: &[u8], allowed: &AllowedClasses) -> PRe
             .map_err(|e| tagcache_error(e.to_string()))?;
             let mut oz = Zval::new();
             oz.set_hashtable(opts);
-            ffi::silenced(|| call(unser_fn, vec![&data as &dyn IntoZvalDyn, &oz]))?
+            call(unser_fn, vec![&data as &dyn IntoZvalDyn, &oz])
         }
-        (_, AllowedClasses::All) => {
-            ffi::silenced(|| call(unser_fn, vec![&data as &dyn IntoZvalDyn]))?
-        }
+        (_, AllowedClasses::All) => call(unser_fn, vec![&data as &dyn IntoZvalDyn]),
         (_, _) => {
             return Err(tagcache_error(format!(
                 "allowed_classes cannot be enforced for a {} payload; only the php serializer honours it",
@@ -125,11 +129,27 @@ fn unserialize(ser: Serializer, payload: &[u8], allowed: &AllowedClasses) -> PRe
             )))
         }
     };
-    // unserialize() says "failed" by returning false; a stored false is
-    // "b:0;" (and never reaches here: the codec reads it itself).
-    if result.is_false() && !is_false_payload(ser, payload) {
+    let complaint = diagnostics::take();
+    let result = result?;
+    // unserialize() says "failed" by returning false (with a notice);
+    // igbinary_unserialize() and msgpack_unpack() by returning null (with
+    // a warning, or none for an empty msgpack payload). A stored false or
+    // null is a marker the codec reads itself, but another client may
+    // have serialized one: those payloads are told apart.
+    let failed = match ser {
+        Serializer::Php => result.is_false() && !is_false_payload(ser, payload),
+        _ => result.is_null() && !is_null_payload(ser, payload),
+    };
+    if failed || complaint.is_some() {
+        // php_error_docref() starts its text with "unserialize(): ".
+        let why = complaint
+            .map(|c| {
+                let own = format!("{unser_fn}(): ");
+                format!(": {}", c.strip_prefix(own.as_str()).unwrap_or(&c))
+            })
+            .unwrap_or_default();
         return Err(tagcache_error(format!(
-            "{unser_fn}() could not decode the stored {} payload ({} bytes)",
+            "{unser_fn}() could not decode the stored {} payload ({} bytes){why}",
             ser.name(),
             payload.len()
         )));
@@ -142,5 +162,14 @@ fn is_false_payload(ser: Serializer, p: &[u8]) -> bool {
         Serializer::Php => p == b"b:0;",
         Serializer::Igbinary => p.len() == 5 && p[4] == 0x04,
         Serializer::Msgpack => p == [0xc2],
+    }
+}
+
+/// igbinary: a 4-byte version header, then type 0x00 (null); msgpack: nil.
+fn is_null_payload(ser: Serializer, p: &[u8]) -> bool {
+    match ser {
+        Serializer::Php => p == b"N;",
+        Serializer::Igbinary => p.len() == 5 && p[4] == 0x00,
+        Serializer::Msgpack => p == [0xc0],
     }
 }
