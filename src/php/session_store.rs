@@ -638,16 +638,17 @@ impl Store {
             let waited = start.elapsed();
             if waited >= self.lock.wait {
                 let holder = self
-                    .client
+                    .on(id)
                     .command(&Command::Get(self.lock_key(id)))
                     .ok()
                     .and_then(|r| match r {
                         Reply::Value(v) => Self::holder_of(v),
                         _ => None,
                     });
+                // The limit, not the time measured (a few µs past it).
                 return Err(SessError::LockTimeout {
                     id: id.to_owned(),
-                    waited,
+                    waited: self.lock.wait,
                     holder,
                 });
             }
