@@ -14,6 +14,13 @@ class TagCacheConnectionException extends TagCacheException {}
 /** The server answered ERR (the message holds its text) or a reply that does not fit the request. */
 class TagCacheServerException extends TagCacheException {}
 
+/**
+ * Scalar parameters follow PHP's rules for its own functions: converted
+ * without strict_types (an int key is its decimal text, "1000" a TTL of
+ * 1000), a TypeError under strict_types. Elements of key and tag lists are
+ * strings or ints in either mode, and without strict_types anything a string
+ * parameter accepts.
+ */
 final class TagCache
 {
     public const VERSION = '0.1.0';

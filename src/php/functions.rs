@@ -15,7 +15,7 @@
 //! so the arginfo declares the real parameter types (`string $key`,
 //! `?int $ttl_ms`) while the handler does the coercion itself.
 
-use super::args::{Args, PResult};
+use super::args::{run_body, Args, PResult};
 use super::session;
 use ext_php_rs::args::Arg;
 use ext_php_rs::builders::{FunctionBuilder, ModuleBuilder};
@@ -26,7 +26,6 @@ use ext_php_rs::ffi::zend_wrong_parameters_count_error;
 use ext_php_rs::flags::{DataType, ErrorType};
 use ext_php_rs::types::{ArrayKey, ZendCallable, ZendHashTable, Zval};
 use ext_php_rs::zend::{ce, ClassEntry, ExecuteData, ExecutorGlobals};
-use std::panic::{catch_unwind, AssertUnwindSafe};
 
 /// The body of a function: its checked argument rules, every declared
 /// argument (missing optional ones are null), and the return value.
@@ -58,17 +57,7 @@ pub fn dispatch(ex: &mut ExecuteData, ret: &mut Zval, min: u32, max: u32, body: 
         zvals.push(z);
     }
     ret.set_null();
-    let r = catch_unwind(AssertUnwindSafe(|| body(&args, &mut zvals, ret)));
-    match r {
-        Ok(Ok(())) => {}
-        Ok(Err(e)) => e.throw(),
-        Err(_) => PhpException::new(
-            format!("{}(): internal error in the tagcache extension", args.func),
-            0,
-            ce::error(),
-        )
-        .throw(),
-    }
+    run_body(&args, || body(&args, &mut zvals, ret));
 }
 
 /// An exception is pending in the engine: the returned value is never

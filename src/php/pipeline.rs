@@ -1,15 +1,23 @@
 //! `TagCachePipeline`: calls queued on one batch, sent together by
 //! `execute()`. Arguments are checked when a call is queued.
 
+use super::args::{dispatch_method, Args};
 use super::exceptions::tagcache_error;
 use super::plan::{Ctx, Plan};
+use super::tagcache::{
+    by_hand_methods, declare, plan_counter, plan_delete, plan_delete_many, plan_get, plan_get_many,
+    plan_invalidate, plan_invalidate_tag, plan_keys_by_tag, plan_put_many, plan_search, plan_store,
+    Planner, Sig,
+};
 use crate::client::config::{AllowedClasses, Serializer};
 use crate::client::Client;
+use ext_php_rs::builders::ClassBuilder;
+use ext_php_rs::convert::IntoZval;
 use ext_php_rs::exception::PhpException;
-use ext_php_rs::flags::ClassFlags;
+use ext_php_rs::flags::{ClassFlags, DataType};
 use ext_php_rs::prelude::*;
-use ext_php_rs::types::{ZendClassObject, ZendHashTable, Zval};
-use ext_php_rs::zend::ce;
+use ext_php_rs::types::{ZendClassObject, Zval};
+use ext_php_rs::zend::{ce, ExecuteData};
 
 type PResult<T> = Result<T, PhpException>;
 type This<'a> = &'a mut ZendClassObject<TagCachePipeline>;
@@ -18,6 +26,7 @@ type This<'a> = &'a mut ZendClassObject<TagCachePipeline>;
 #[php(name = "TagCachePipeline")]
 #[php(flags = ClassFlags::Final)]
 #[php(implements(ce = ce::countable, stub = "\\Countable"))]
+#[php(modifier = "methods")]
 pub struct TagCachePipeline {
     client: Client,
     serializer: Serializer,
@@ -66,128 +75,10 @@ fn queue<'a>(
     Ok(this)
 }
 
+/// The methods without scalar parameters; the others are registered by
+/// `methods` below, with TagCache's signatures and argument readers.
 #[php_impl]
 impl TagCachePipeline {
-    #[php(defaults(tags = vec![]))]
-    pub fn put<'a>(
-        self_: This<'a>,
-        key: &str,
-        value: &Zval,
-        tags: Vec<String>,
-        ttlMs: Option<i64>,
-    ) -> PResult<This<'a>> {
-        queue(self_, |p, s| p.store(false, key, value, &tags, ttlMs, s))
-    }
-
-    #[php(defaults(tags = vec![]))]
-    pub fn set<'a>(
-        self_: This<'a>,
-        key: &str,
-        value: &Zval,
-        tags: Vec<String>,
-        ttlMs: Option<i64>,
-    ) -> PResult<This<'a>> {
-        Self::put(self_, key, value, tags, ttlMs)
-    }
-
-    #[php(defaults(tags = vec![]))]
-    pub fn add<'a>(
-        self_: This<'a>,
-        key: &str,
-        value: &Zval,
-        tags: Vec<String>,
-        ttlMs: Option<i64>,
-    ) -> PResult<This<'a>> {
-        queue(self_, |p, s| p.store(true, key, value, &tags, ttlMs, s))
-    }
-
-    pub fn get<'a>(self_: This<'a>, key: &str, default: Option<&Zval>) -> PResult<This<'a>> {
-        queue(self_, |p, _| {
-            p.get(key, default.map(Zval::shallow_clone).unwrap_or_default())
-        })
-    }
-
-    pub fn get_many<'a>(self_: This<'a>, keys: &ZendHashTable) -> PResult<This<'a>> {
-        queue(self_, |p, _| p.get_many(keys))
-    }
-
-    #[php(name = "mGet")]
-    pub fn m_get<'a>(self_: This<'a>, keys: &ZendHashTable) -> PResult<This<'a>> {
-        Self::get_many(self_, keys)
-    }
-
-    #[php(defaults(tags = vec![]))]
-    #[php(name = "mSet")]
-    pub fn m_set<'a>(
-        self_: This<'a>,
-        items: &ZendHashTable,
-        tags: Vec<String>,
-        ttlMs: Option<i64>,
-    ) -> PResult<This<'a>> {
-        Self::put_many(self_, items, tags, ttlMs)
-    }
-
-    #[php(defaults(tags = vec![]))]
-    pub fn put_many<'a>(
-        self_: This<'a>,
-        items: &ZendHashTable,
-        tags: Vec<String>,
-        ttlMs: Option<i64>,
-    ) -> PResult<This<'a>> {
-        queue(self_, |p, s| p.put_many(items, &tags, ttlMs, s))
-    }
-
-    pub fn delete<'a>(self_: This<'a>, key: &str) -> PResult<This<'a>> {
-        queue(self_, |p, _| p.delete(key))
-    }
-
-    pub fn delete_many<'a>(self_: This<'a>, keys: &ZendHashTable) -> PResult<This<'a>> {
-        queue(self_, |p, _| p.delete_many(keys))
-    }
-
-    #[php(defaults(mode = "\"any\""))]
-    pub fn invalidate<'a>(self_: This<'a>, tags: &Zval, mode: String) -> PResult<This<'a>> {
-        queue(self_, |p, _| p.invalidate(tags, &mode))
-    }
-
-    pub fn invalidate_tag<'a>(self_: This<'a>, tag: &str) -> PResult<This<'a>> {
-        queue(self_, |p, _| p.invalidate_one(tag))
-    }
-
-    pub fn keys_by_tag<'a>(self_: This<'a>, tag: &str) -> PResult<This<'a>> {
-        queue(self_, |p, _| p.keys_by_tag(tag))
-    }
-
-    pub fn search_any<'a>(self_: This<'a>, tags: &ZendHashTable) -> PResult<This<'a>> {
-        queue(self_, |p, _| p.search(tags, false))
-    }
-
-    pub fn search_all<'a>(self_: This<'a>, tags: &ZendHashTable) -> PResult<This<'a>> {
-        queue(self_, |p, _| p.search(tags, true))
-    }
-
-    #[php(defaults(by = 1, tags = vec![]))]
-    pub fn increment<'a>(
-        self_: This<'a>,
-        key: &str,
-        by: i64,
-        tags: Vec<String>,
-        ttlMs: Option<i64>,
-    ) -> PResult<This<'a>> {
-        queue(self_, |p, _| p.counter(false, key, by, &tags, ttlMs))
-    }
-
-    #[php(defaults(by = 1, tags = vec![]))]
-    pub fn decrement<'a>(
-        self_: This<'a>,
-        key: &str,
-        by: i64,
-        tags: Vec<String>,
-        ttlMs: Option<i64>,
-    ) -> PResult<This<'a>> {
-        queue(self_, |p, _| p.counter(true, key, by, &tags, ttlMs))
-    }
-
     pub fn stats(self_: This<'_>) -> PResult<This<'_>> {
         queue(self_, |p, _| {
             p.stats();
@@ -228,3 +119,25 @@ impl TagCachePipeline {
         self.plan.len() as i64
     }
 }
+
+/* The methods with scalar or array parameters (see tagcache.rs): each
+ * queues its call and returns the pipeline. */
+
+/// A pipeline method: the call planned and queued, `$this` returned.
+fn call<const N: usize>(
+    this: This<'_>,
+    a: &Args,
+    z: &mut [Zval; N],
+    ret: &mut Zval,
+    plan: Planner<N>,
+) -> PResult<()> {
+    queue(this, |p, s| plan(p, a, z, s))?
+        .set_zval(ret, false)
+        .map_err(PhpException::from)
+}
+
+by_hand_methods!(
+    TagCachePipeline,
+    |_| DataType::object("TagCachePipeline"),
+    []
+);

@@ -2,7 +2,8 @@
 //! become the PHP result. `TagCache` runs a plan at once; `TagCachePipeline`
 //! queues many plans in one batch and runs them together.
 
-use super::exceptions::{self, tagcache_error, type_error, value_error};
+use super::args::Args;
+use super::exceptions::{self, tagcache_error, value_error};
 use super::ffi;
 use super::values;
 use crate::client::batch::Batch;
@@ -69,20 +70,25 @@ fn value_too_long(key: &[u8], len: usize, limit: usize) -> PhpException {
     ))
 }
 
-/// Calls `f` with the key in a PHP array element (an int is taken as its
-/// decimal text), checked, without copying it.
-fn with_key<T>(v: &Zval, what: &str, f: impl FnOnce(Key<'_>) -> T) -> PResult<T> {
+/// Calls `f` with the key in a PHP array element (argument #`num`,
+/// `$name`), checked, without copying it: a string or an int (its decimal
+/// text) at once, anything else by PHP's string rule (args.rs).
+fn with_key<T>(
+    a: &Args,
+    v: &Zval,
+    num: u32,
+    name: &str,
+    f: impl FnOnce(Key<'_>) -> T,
+) -> PResult<T> {
     let v = v.dereference();
+    if let Some(s) = v.zend_str() {
+        return Ok(f(Key::new(s.as_bytes())?));
+    }
     if let Some(i) = v.long() {
         return Ok(f(IntKey::new(i).key()));
     }
-    let Some(s) = v.zend_str() else {
-        return Err(type_error(format!(
-            "{what} must be of type string, {} given",
-            v.get_type()
-        )));
-    };
-    Ok(f(Key::new(s.as_bytes())?))
+    a.string_elem(v, num, name, |b| Key::new(b).map(f))?
+        .map_err(PhpException::from)
 }
 
 /// The key of a PHP array's element key.
@@ -93,28 +99,14 @@ fn with_hash_key<T>(k: ffi::HashKey<'_>, f: impl FnOnce(Key<'_>) -> T) -> PResul
     })
 }
 
-fn string_arg(v: &Zval, what: &str) -> PResult<String> {
-    let v = v.dereference();
-    if let Some(i) = v.long() {
-        return Ok(i.to_string());
-    }
-    match v.zend_str() {
-        Some(s) => s
-            .as_str()
-            .map(str::to_owned)
-            .map_err(|_| value_error(format!("{what} must be valid UTF-8"))),
-        None => Err(type_error(format!(
-            "{what} must be of type string, {} given",
-            v.get_type()
-        ))),
-    }
-}
-
-/// Tags from a PHP array, checked.
-pub fn tags_of(arr: &ZendHashTable) -> PResult<Tags> {
-    let mut out = Tags::new();
+/// The tags listed by an array parameter (argument #`num`, `$name`), each
+/// a string by PHP's rule for elements (args.rs) and valid UTF-8; their
+/// values are checked when the call is planned.
+pub fn tag_list(a: &Args, arr: &ZendHashTable, num: u32, name: &str) -> PResult<Vec<String>> {
+    let mut out = Vec::with_capacity(arr.len());
     for v in arr.values() {
-        out.push(&string_arg(v, "each tag")?)?;
+        let s = a.string_elem(v, num, name, |b| std::str::from_utf8(b).map(str::to_owned))?;
+        out.push(s.map_err(|_| value_error("each tag must be valid UTF-8"))?);
     }
     Ok(out)
 }
@@ -149,6 +141,11 @@ impl Lengths {
         }
         Ok(())
     }
+}
+
+/// Tags from an array parameter, checked.
+pub fn tags_of(a: &Args, arr: &ZendHashTable, num: u32, name: &str) -> PResult<Tags> {
+    Ok(Tags::from_list(&tag_list(a, arr, num, name)?)?)
 }
 
 fn meta(tags: &[String], ttl: Option<i64>) -> PResult<Meta> {
@@ -218,13 +215,13 @@ impl Plan {
     pub fn store(
         &mut self,
         add: bool,
-        key: &str,
+        key: &[u8],
         value: &Zval,
         tags: &[String],
         ttl: Option<i64>,
         ser: Serializer,
     ) -> PResult<()> {
-        let key = Key::text(key)?;
+        let key = Key::new(key)?;
         let meta = meta(tags, ttl)?;
         let (req, shape) = if add {
             (Request::Add(key, &meta), Shape::Added)
@@ -265,17 +262,24 @@ impl Plan {
         Ok(())
     }
 
-    pub fn get(&mut self, key: &str, default: Zval) -> PResult<()> {
-        self.one(Shape::Value(default), Request::Get(Key::text(key)?));
+    pub fn get(&mut self, key: &[u8], default: Zval) -> PResult<()> {
+        self.one(Shape::Value(default), Request::Get(Key::new(key)?));
         Ok(())
     }
 
-    /// Queues a GET or DEL for every key of a PHP array.
-    fn keys_call(&mut self, keys: &ZendHashTable, shape: Shape, del: bool) -> PResult<()> {
+    /// Queues a GET or DEL for every key of a PHP array (argument #1,
+    /// `$keys`).
+    fn keys_call(
+        &mut self,
+        a: &Args,
+        keys: &ZendHashTable,
+        shape: Shape,
+        del: bool,
+    ) -> PResult<()> {
         self.call(shape, |b| {
             b.reserve(keys.len(), keys.len() * 32);
             ffi::walk(keys, |_, v| {
-                with_key(v, "each key", |key| {
+                with_key(a, v, 1, "keys", |key| {
                     b.push(if del {
                         Request::Del(key)
                     } else {
@@ -286,20 +290,22 @@ impl Plan {
         })
     }
 
-    pub fn get_many(&mut self, keys: &ZendHashTable) -> PResult<()> {
-        self.keys_call(keys, Shape::Many, false)
+    pub fn get_many(&mut self, a: &Args, keys: &ZendHashTable) -> PResult<()> {
+        self.keys_call(a, keys, Shape::Many, false)
     }
 
-    pub fn delete(&mut self, key: &str) -> PResult<()> {
-        self.one(Shape::Deleted, Request::Del(Key::text(key)?));
+    pub fn delete(&mut self, key: &[u8]) -> PResult<()> {
+        self.one(Shape::Deleted, Request::Del(Key::new(key)?));
         Ok(())
     }
 
-    pub fn delete_many(&mut self, keys: &ZendHashTable) -> PResult<()> {
-        self.keys_call(keys, Shape::DeletedCount, true)
+    pub fn delete_many(&mut self, a: &Args, keys: &ZendHashTable) -> PResult<()> {
+        self.keys_call(a, keys, Shape::DeletedCount, true)
     }
 
-    pub fn invalidate(&mut self, tags: &Zval, mode: &str) -> PResult<()> {
+    /// `$tags` is an array or a string (`Args::array_or_string` made it
+    /// one).
+    pub fn invalidate(&mut self, a: &Args, tags: &Zval, mode: &str) -> PResult<()> {
         let m = match mode {
             "any" => Match::Any,
             "all" => Match::All,
@@ -312,16 +318,22 @@ impl Plan {
         };
         let tags = tags.dereference();
         let list = if let Some(arr) = tags.array() {
-            tags_of(arr)?
-        } else if tags.is_string() || tags.is_long() {
+            tags_of(a, arr, 1, "tags")?
+        } else if let Some(s) = tags.zend_str() {
+            let s = std::str::from_utf8(s.as_bytes())
+                .map_err(|_| value_error("tag must be valid UTF-8"))?;
             let mut t = Tags::new();
-            t.push(&string_arg(tags, "tag")?)?;
+            t.push(s)?;
             t
         } else {
-            return Err(type_error(format!(
-                "tags must be of type string|array, {} given",
-                tags.get_type()
-            )));
+            return Err(a.type_error(
+                1,
+                "tags",
+                &format!(
+                    "must be of type array|string, {} given",
+                    super::args::type_name(tags)
+                ),
+            ));
         };
         if list.is_empty() {
             return Err(value_error("tags must not be empty"));
@@ -342,8 +354,8 @@ impl Plan {
         Ok(())
     }
 
-    pub fn search(&mut self, tags: &ZendHashTable, all: bool) -> PResult<()> {
-        let tags = tags_of(tags)?;
+    pub fn search(&mut self, a: &Args, tags: &ZendHashTable, all: bool) -> PResult<()> {
+        let tags = tags_of(a, tags, 1, "tags")?;
         if tags.is_empty() {
             return Err(value_error("tags must not be empty"));
         }
@@ -363,12 +375,12 @@ impl Plan {
     pub fn counter(
         &mut self,
         decr: bool,
-        key: &str,
+        key: &[u8],
         by: i64,
         tags: &[String],
         ttl: Option<i64>,
     ) -> PResult<()> {
-        let key = Key::text(key)?;
+        let key = Key::new(key)?;
         let meta = meta(tags, ttl)?;
         let req = if decr {
             Request::Decr(key, by, &meta)

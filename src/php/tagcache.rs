@@ -1,17 +1,22 @@
 //! `TagCache`: the PHP class. Argument checking and result shaping live in
 //! plan.rs; the protocol and the pool in client/.
 
+use super::args::{dispatch_method, Args};
 use super::exceptions::{tagcache_error, type_error, value_error};
 use super::pipeline::TagCachePipeline;
-use super::plan::{Ctx, PhpArray, Plan};
+use super::plan::{self, Ctx, PhpArray, Plan};
 use super::{ffi, values};
 use crate::client::config::{AllowedClasses, OptValue, Options, Serializer, OPTIONS};
 use crate::client::error::shown;
+use crate::client::protocol::Key;
 use crate::client::Client;
+use ext_php_rs::args::Arg;
+use ext_php_rs::builders::{ClassBuilder, FunctionBuilder};
 use ext_php_rs::exception::PhpException;
-use ext_php_rs::flags::ClassFlags;
+use ext_php_rs::flags::{ClassFlags, DataType, MethodFlags};
 use ext_php_rs::prelude::*;
-use ext_php_rs::types::{ArrayKey, ZendHashTable, Zval};
+use ext_php_rs::types::{ArrayKey, ZendClassObject, ZendHashTable, Zval};
+use ext_php_rs::zend::ExecuteData;
 
 type PResult<T> = Result<T, PhpException>;
 
@@ -170,6 +175,7 @@ fn opt_value(name: &str, v: &Zval) -> PResult<OptValue> {
 #[php_class]
 #[php(name = "TagCache")]
 #[php(flags = ClassFlags::Final)]
+#[php(modifier = "methods")]
 pub struct TagCache {
     client: Client,
     serializer: Serializer,
@@ -212,6 +218,8 @@ impl TagCache {
     }
 }
 
+/// The methods without scalar parameters; the others are registered by
+/// `methods` below.
 #[php_impl]
 impl TagCache {
     pub const VERSION: &'static str = env!("CARGO_PKG_VERSION");
@@ -223,152 +231,6 @@ impl TagCache {
 
     pub fn create(options: Option<&ZendHashTable>) -> PResult<TagCache> {
         TagCache::open(options)
-    }
-
-    #[php(defaults(tags = vec![]))]
-    pub fn put(
-        &self,
-        key: &str,
-        value: &Zval,
-        tags: Vec<String>,
-        ttlMs: Option<i64>,
-    ) -> PResult<bool> {
-        let mut p = Plan::new();
-        p.store(false, key, value, &tags, ttlMs, self.serializer)?;
-        self.run_bool(p)
-    }
-
-    #[php(defaults(tags = vec![]))]
-    pub fn set(
-        &self,
-        key: &str,
-        value: &Zval,
-        tags: Vec<String>,
-        ttlMs: Option<i64>,
-    ) -> PResult<bool> {
-        self.put(key, value, tags, ttlMs)
-    }
-
-    #[php(defaults(tags = vec![]))]
-    pub fn add(
-        &self,
-        key: &str,
-        value: &Zval,
-        tags: Vec<String>,
-        ttlMs: Option<i64>,
-    ) -> PResult<bool> {
-        let mut p = Plan::new();
-        p.store(true, key, value, &tags, ttlMs, self.serializer)?;
-        self.run_bool(p)
-    }
-
-    pub fn get(&self, key: &str, default: Option<&Zval>) -> PResult<Zval> {
-        let mut p = Plan::new();
-        p.get(key, default.map(Zval::shallow_clone).unwrap_or_default())?;
-        self.run(p)
-    }
-
-    pub fn get_many(&self, keys: &ZendHashTable) -> PResult<PhpArray> {
-        let mut p = Plan::new();
-        p.get_many(keys)?;
-        self.run_array(p)
-    }
-
-    #[php(name = "mGet")]
-    pub fn m_get(&self, keys: &ZendHashTable) -> PResult<PhpArray> {
-        self.get_many(keys)
-    }
-
-    #[php(defaults(tags = vec![]))]
-    pub fn put_many(
-        &self,
-        items: &ZendHashTable,
-        tags: Vec<String>,
-        ttlMs: Option<i64>,
-    ) -> PResult<bool> {
-        let mut p = Plan::new();
-        p.put_many(items, &tags, ttlMs, self.serializer)?;
-        self.run_bool(p)
-    }
-
-    #[php(name = "mSet")]
-    #[php(defaults(tags = vec![]))]
-    pub fn m_set(
-        &self,
-        items: &ZendHashTable,
-        tags: Vec<String>,
-        ttlMs: Option<i64>,
-    ) -> PResult<bool> {
-        self.put_many(items, tags, ttlMs)
-    }
-
-    pub fn delete(&self, key: &str) -> PResult<bool> {
-        let mut p = Plan::new();
-        p.delete(key)?;
-        self.run_bool(p)
-    }
-
-    pub fn delete_many(&self, keys: &ZendHashTable) -> PResult<i64> {
-        let mut p = Plan::new();
-        p.delete_many(keys)?;
-        self.run_int(p)
-    }
-
-    #[php(defaults(mode = "\"any\""))]
-    pub fn invalidate(&self, tags: &Zval, mode: String) -> PResult<i64> {
-        let mut p = Plan::new();
-        p.invalidate(tags, &mode)?;
-        self.run_int(p)
-    }
-
-    pub fn invalidate_tag(&self, tag: &str) -> PResult<i64> {
-        let mut p = Plan::new();
-        p.invalidate_one(tag)?;
-        self.run_int(p)
-    }
-
-    pub fn keys_by_tag(&self, tag: &str) -> PResult<PhpArray> {
-        let mut p = Plan::new();
-        p.keys_by_tag(tag)?;
-        self.run_array(p)
-    }
-
-    pub fn search_any(&self, tags: &ZendHashTable) -> PResult<PhpArray> {
-        let mut p = Plan::new();
-        p.search(tags, false)?;
-        self.run_array(p)
-    }
-
-    pub fn search_all(&self, tags: &ZendHashTable) -> PResult<PhpArray> {
-        let mut p = Plan::new();
-        p.search(tags, true)?;
-        self.run_array(p)
-    }
-
-    #[php(defaults(by = 1, tags = vec![]))]
-    pub fn increment(
-        &self,
-        key: &str,
-        by: i64,
-        tags: Vec<String>,
-        ttlMs: Option<i64>,
-    ) -> PResult<i64> {
-        let mut p = Plan::new();
-        p.counter(false, key, by, &tags, ttlMs)?;
-        self.run_int(p)
-    }
-
-    #[php(defaults(by = 1, tags = vec![]))]
-    pub fn decrement(
-        &self,
-        key: &str,
-        by: i64,
-        tags: Vec<String>,
-        ttlMs: Option<i64>,
-    ) -> PResult<i64> {
-        let mut p = Plan::new();
-        p.counter(true, key, by, &tags, ttlMs)?;
-        self.run_int(p)
     }
 
     pub fn stats(&self) -> PResult<PhpArray> {
@@ -389,13 +251,6 @@ impl TagCache {
         self.run_bool(p)
     }
 
-    /// "host:port" of the server that holds `key` (with one server, that
-    /// server).
-    pub fn server_for_key(&self, key: &str) -> PResult<String> {
-        let key = crate::client::protocol::Key::text(key)?;
-        Ok(self.client.server_for(key.as_bytes()).to_string())
-    }
-
     pub fn pipeline(&self) -> TagCachePipeline {
         TagCachePipeline::new(self.client.clone(), self.serializer, self.allowed.clone())
     }
@@ -404,3 +259,347 @@ impl TagCache {
         self.client.close()
     }
 }
+
+/* ------------------------------------------------------------------------
+ * The methods with scalar or array parameters. ext-php-rs's glue takes
+ * exact types only (`$c->get(123)` would be a TypeError even without
+ * strict_types), so these are registered by hand, as the tagcache_*
+ * functions are: the arginfo declares the real types (`string $key`,
+ * `int $by = 1`, `?int $ttlMs = null`) and each body converts its
+ * arguments by PHP's rules for internal functions (args.rs).
+ * TagCachePipeline shares the signatures and the argument readers.
+ * ---------------------------------------------------------------------- */
+
+type This<'a> = &'a mut ZendClassObject<TagCache>;
+
+/// A method's C handler (ext-php-rs's `FunctionHandler`, not exported).
+pub(super) type Handler = extern "C" fn(&mut ExecuteData, &mut Zval);
+
+/// The parameter lists of the methods, shared by both classes.
+#[derive(Clone, Copy)]
+pub(super) enum Sig {
+    /// put/set/add: `string $key, mixed $value, array $tags = [], ?int $ttlMs = null`
+    Store,
+    /// `string $key, mixed $default = null`
+    Get,
+    /// getMany/mGet/deleteMany: `array $keys`
+    Keys,
+    /// putMany/mSet: `array $items, array $tags = [], ?int $ttlMs = null`
+    Items,
+    /// delete/serverForKey: `string $key`
+    Key,
+    /// `mixed $tags, string $mode = 'any'` (string|array, checked here)
+    Invalidate,
+    /// invalidateTag/keysByTag: `string $tag`
+    Tag,
+    /// searchAny/searchAll: `array $tags`
+    Tags,
+    /// increment/decrement: `string $key, int $by = 1, array $tags = [], ?int $ttlMs = null`
+    Counter,
+}
+
+/// The declaration of method `name` with parameters `sig`.
+pub(super) fn declare(
+    name: &str,
+    handler: Handler,
+    sig: Sig,
+    returns: DataType,
+) -> (FunctionBuilder<'static>, MethodFlags) {
+    use DataType::{Array, Long, Mixed, String as Str};
+    let tags = || Arg::new("tags", Array).default("[]");
+    let ttl = || Arg::new("ttlMs", Long).allow_null().default("null");
+    let (args, required) = match sig {
+        Sig::Store => (
+            vec![
+                Arg::new("key", Str),
+                Arg::new("value", Mixed),
+                tags(),
+                ttl(),
+            ],
+            2,
+        ),
+        Sig::Get => (
+            vec![
+                Arg::new("key", Str),
+                Arg::new("default", Mixed).allow_null().default("null"),
+            ],
+            1,
+        ),
+        Sig::Keys => (vec![Arg::new("keys", Array)], 1),
+        Sig::Items => (vec![Arg::new("items", Array), tags(), ttl()], 1),
+        Sig::Key => (vec![Arg::new("key", Str)], 1),
+        Sig::Invalidate => (
+            vec![
+                Arg::new("tags", Mixed),
+                Arg::new("mode", Str).default("'any'"),
+            ],
+            1,
+        ),
+        Sig::Tag => (vec![Arg::new("tag", Str)], 1),
+        Sig::Tags => (vec![Arg::new("tags", Array)], 1),
+        Sig::Counter => (
+            vec![
+                Arg::new("key", Str),
+                Arg::new("by", Long).default("1"),
+                tags(),
+                ttl(),
+            ],
+            1,
+        ),
+    };
+    let f = args
+        .into_iter()
+        .fold(FunctionBuilder::new(name, handler), FunctionBuilder::arg)
+        .required_args(required)
+        .returns(returns, false, false);
+    (f, MethodFlags::Public)
+}
+
+/// A `string $key` parameter, as bytes (checked when the call is planned:
+/// an invalid one is a ValueError, as for the keys of getMany()).
+pub(super) fn key_arg<'z>(a: &Args, z: &'z mut Zval, num: u32) -> PResult<&'z [u8]> {
+    Ok(a.string(z, num, "key")?.as_bytes())
+}
+
+/// A `string $tag` parameter; valid UTF-8.
+pub(super) fn tag_arg<'z>(a: &Args, z: &'z mut Zval, num: u32) -> PResult<&'z str> {
+    std::str::from_utf8(a.string(z, num, "tag")?.as_bytes())
+        .map_err(|_| value_error("tag must be valid UTF-8"))
+}
+
+/// `array $tags = []` and `?int $ttlMs = null`, arguments #`num` and
+/// #`num + 1`. Both types are checked before the tags' elements, as
+/// zend_parse_parameters checks every parameter before the body runs.
+pub(super) fn tags_ttl_args(
+    a: &Args,
+    tags: &Zval,
+    ttl: &mut Zval,
+    num: u32,
+) -> PResult<(Vec<String>, Option<i64>)> {
+    let arr = if a.passed(num) {
+        Some(a.array(tags, num, "tags")?)
+    } else {
+        None
+    };
+    let ttl = a.opt_long(ttl, num + 1, "ttlMs")?;
+    let tags = match arr {
+        Some(arr) => plan::tag_list(a, arr, num, "tags")?,
+        None => Vec::new(),
+    };
+    Ok((tags, ttl))
+}
+
+/// `int $by = 1`, argument #2.
+pub(super) fn by_arg(a: &Args, z: &mut Zval) -> PResult<i64> {
+    if a.passed(2) {
+        a.long(z, 2, "by")
+    } else {
+        Ok(1)
+    }
+}
+
+/// `string $mode = 'any'`, argument #2.
+pub(super) fn mode_arg(a: &Args, z: &mut Zval) -> PResult<String> {
+    if !a.passed(2) {
+        return Ok("any".into());
+    }
+    Ok(String::from_utf8_lossy(a.string(z, 2, "mode")?.as_bytes()).into_owned())
+}
+
+/* Each method's call planned from its arguments, the same for both
+ * classes: TagCache runs the plan at once, the pipeline keeps it queued. */
+
+/// Plans one call from the arguments of its method.
+pub(super) type Planner<const N: usize> =
+    fn(&mut Plan, &Args, &mut [Zval; N], Serializer) -> PResult<()>;
+
+/// put/set/add.
+pub(super) fn plan_store<const ADD: bool>(
+    p: &mut Plan,
+    a: &Args,
+    [key, value, tags, ttl]: &mut [Zval; 4],
+    ser: Serializer,
+) -> PResult<()> {
+    let key = key_arg(a, key, 1)?;
+    let (tags, ttl) = tags_ttl_args(a, tags, ttl, 3)?;
+    p.store(ADD, key, value, &tags, ttl, ser)
+}
+
+pub(super) fn plan_get(
+    p: &mut Plan,
+    a: &Args,
+    [key, default]: &mut [Zval; 2],
+    _: Serializer,
+) -> PResult<()> {
+    p.get(key_arg(a, key, 1)?, default.shallow_clone())
+}
+
+/// getMany/mGet.
+pub(super) fn plan_get_many(
+    p: &mut Plan,
+    a: &Args,
+    [keys]: &mut [Zval; 1],
+    _: Serializer,
+) -> PResult<()> {
+    p.get_many(a, a.array(keys, 1, "keys")?)
+}
+
+/// putMany/mSet.
+pub(super) fn plan_put_many(
+    p: &mut Plan,
+    a: &Args,
+    [items, tags, ttl]: &mut [Zval; 3],
+    ser: Serializer,
+) -> PResult<()> {
+    let items = a.array(items, 1, "items")?;
+    let (tags, ttl) = tags_ttl_args(a, tags, ttl, 2)?;
+    p.put_many(items, &tags, ttl, ser)
+}
+
+pub(super) fn plan_delete(
+    p: &mut Plan,
+    a: &Args,
+    [key]: &mut [Zval; 1],
+    _: Serializer,
+) -> PResult<()> {
+    p.delete(key_arg(a, key, 1)?)
+}
+
+pub(super) fn plan_delete_many(
+    p: &mut Plan,
+    a: &Args,
+    [keys]: &mut [Zval; 1],
+    _: Serializer,
+) -> PResult<()> {
+    p.delete_many(a, a.array(keys, 1, "keys")?)
+}
+
+/// invalidate(string|array $tags, string $mode = 'any').
+pub(super) fn plan_invalidate(
+    p: &mut Plan,
+    a: &Args,
+    [tags, mode]: &mut [Zval; 2],
+    _: Serializer,
+) -> PResult<()> {
+    a.array_or_string(tags, 1, "tags")?;
+    let mode = mode_arg(a, mode)?;
+    p.invalidate(a, tags.dereference(), &mode)
+}
+
+pub(super) fn plan_invalidate_tag(
+    p: &mut Plan,
+    a: &Args,
+    [tag]: &mut [Zval; 1],
+    _: Serializer,
+) -> PResult<()> {
+    p.invalidate_one(tag_arg(a, tag, 1)?)
+}
+
+pub(super) fn plan_keys_by_tag(
+    p: &mut Plan,
+    a: &Args,
+    [tag]: &mut [Zval; 1],
+    _: Serializer,
+) -> PResult<()> {
+    p.keys_by_tag(tag_arg(a, tag, 1)?)
+}
+
+/// searchAny/searchAll.
+pub(super) fn plan_search<const ALL: bool>(
+    p: &mut Plan,
+    a: &Args,
+    [tags]: &mut [Zval; 1],
+    _: Serializer,
+) -> PResult<()> {
+    p.search(a, a.array(tags, 1, "tags")?, ALL)
+}
+
+/// increment/decrement.
+pub(super) fn plan_counter<const DECR: bool>(
+    p: &mut Plan,
+    a: &Args,
+    [key, by, tags, ttl]: &mut [Zval; 4],
+    _: Serializer,
+) -> PResult<()> {
+    let key = key_arg(a, key, 1)?;
+    let by = by_arg(a, by)?;
+    let (tags, ttl) = tags_ttl_args(a, tags, ttl, 3)?;
+    p.counter(DECR, key, by, &tags, ttl)
+}
+
+/// A TagCache method: the call planned, run, its result returned.
+fn call<const N: usize>(
+    this: This,
+    a: &Args,
+    z: &mut [Zval; N],
+    ret: &mut Zval,
+    plan: Planner<N>,
+) -> PResult<()> {
+    let mut p = Plan::new();
+    plan(&mut p, a, z, this.serializer)?;
+    *ret = this.run(p)?;
+    Ok(())
+}
+
+/// "host:port" of the server that holds `key` (with one server, that
+/// server).
+fn server_for_key(this: This, a: &Args, [key]: &mut [Zval; 1], ret: &mut Zval) -> PResult<()> {
+    let key = Key::new(key_arg(a, key, 1)?)?;
+    let server = this.client.server_for(key.as_bytes()).to_string();
+    ret.set_string(&server, false)
+        .map_err(|e| tagcache_error(e.to_string()))
+}
+
+/// Defines `methods`, the class builder's modifier (`#[php(modifier)]`)
+/// that registers the methods with scalar or array parameters of `$class`:
+/// for each, an `extern "C"` handler that runs it through
+/// `dispatch_method`, declared with the parameters of its `Sig`. The
+/// methods both classes have are listed here, each with its planner, which
+/// the invoking module's `call(this, args, zvals, ret, planner)` runs;
+/// `$returns` maps TagCache's return type to the class's; `$extra` adds a
+/// class's own methods, each with its `MethodBody`.
+macro_rules! by_hand_methods {
+    ($class:ty, $returns:expr, [$($extra:tt)*]) => {
+        by_hand_methods!(@list $class, $returns,
+            "put" => (2, Store, Bool) |t, a, z, r| call(t, a, z, r, plan_store::<false>);
+            "set" => (2, Store, Bool) |t, a, z, r| call(t, a, z, r, plan_store::<false>);
+            "add" => (2, Store, Bool) |t, a, z, r| call(t, a, z, r, plan_store::<true>);
+            "get" => (1, Get, Mixed) |t, a, z, r| call(t, a, z, r, plan_get);
+            "getMany" => (1, Keys, Array) |t, a, z, r| call(t, a, z, r, plan_get_many);
+            "mGet" => (1, Keys, Array) |t, a, z, r| call(t, a, z, r, plan_get_many);
+            "putMany" => (1, Items, Bool) |t, a, z, r| call(t, a, z, r, plan_put_many);
+            "mSet" => (1, Items, Bool) |t, a, z, r| call(t, a, z, r, plan_put_many);
+            "delete" => (1, Key, Bool) |t, a, z, r| call(t, a, z, r, plan_delete);
+            "deleteMany" => (1, Keys, Long) |t, a, z, r| call(t, a, z, r, plan_delete_many);
+            "invalidate" => (1, Invalidate, Long) |t, a, z, r| call(t, a, z, r, plan_invalidate);
+            "invalidateTag" => (1, Tag, Long) |t, a, z, r| call(t, a, z, r, plan_invalidate_tag);
+            "keysByTag" => (1, Tag, Array) |t, a, z, r| call(t, a, z, r, plan_keys_by_tag);
+            "searchAny" => (1, Tags, Array) |t, a, z, r| call(t, a, z, r, plan_search::<false>);
+            "searchAll" => (1, Tags, Array) |t, a, z, r| call(t, a, z, r, plan_search::<true>);
+            "increment" => (1, Counter, Long) |t, a, z, r| call(t, a, z, r, plan_counter::<false>);
+            "decrement" => (1, Counter, Long) |t, a, z, r| call(t, a, z, r, plan_counter::<true>);
+            $($extra)*
+        );
+    };
+    (@list $class:ty, $returns:expr,
+        $($name:literal => ($min:literal, $sig:ident, $ty:ident) $body:expr;)*) => {
+        /// The class builder's modifier: adds the methods registered by
+        /// hand.
+        fn methods(class: ClassBuilder) -> ClassBuilder {
+            let returns: fn(DataType) -> DataType = $returns;
+            [$({
+                extern "C" fn handler(ex: &mut ExecuteData, ret: &mut Zval) {
+                    dispatch_method::<$class, _>(ex, ret, $min, $body)
+                }
+                declare($name, handler, Sig::$sig, returns(DataType::$ty))
+            },)*]
+            .into_iter()
+            .fold(class, |c, (f, flags)| c.method(f, flags))
+        }
+    };
+}
+pub(super) use by_hand_methods;
+
+by_hand_methods!(TagCache, |t| t, [
+    "serverForKey" => (1, Key, String) server_for_key;
+]);
