@@ -133,32 +133,15 @@ fn text(a: &Args, z: &mut Zval, num: u32, name: &str) -> PResult<String> {
         .map_err(|_| a.value_error(num, name, "must be valid UTF-8"))
 }
 
-/// A list of tags or keys: strings, or ints (taken as their decimal text,
-/// as PHP does for array keys). The C extension converted any scalar; a
-/// float or bool here is more likely a bug, so it is a TypeError.
+/// A list of tags or keys, element by element as the `TagCache` methods
+/// take them (`Args::string_elem`): a string, an int as its decimal text,
+/// and in the coercive mode what a string parameter accepts; each must be
+/// valid UTF-8.
 fn text_list(a: &Args, arr: &ZendHashTable, num: u32, name: &str) -> PResult<Vec<String>> {
     let mut out = Vec::with_capacity(arr.len());
     for v in arr.values() {
-        let v = v.dereference();
-        if let Some(i) = v.long() {
-            out.push(i.to_string());
-        } else if let Some(s) = v.zend_str() {
-            match std::str::from_utf8(s.as_bytes()) {
-                Ok(s) => out.push(s.to_owned()),
-                Err(_) => {
-                    return Err(a.value_error(num, name, "must contain only valid UTF-8 strings"))
-                }
-            }
-        } else {
-            return Err(a.type_error(
-                num,
-                name,
-                &format!(
-                    "must contain only strings, {} given",
-                    super::args::type_name(v)
-                ),
-            ));
-        }
+        let s = a.string_elem(v, num, name, |b| std::str::from_utf8(b).map(str::to_owned))?;
+        out.push(s.map_err(|_| a.value_error(num, name, "must contain only valid UTF-8 strings"))?);
     }
     Ok(out)
 }
