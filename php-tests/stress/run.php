@@ -65,41 +65,6 @@ function opts(array $extra = []): array
     return array_merge(['host' => '127.0.0.1', 'port' => $GLOBALS['PORT'], 'timeout_ms' => (int) (10000 * $GLOBALS['SLOW'])], $extra);
 }
 
-/** Runs $fn, counting exceptions: tagcache ones by class, anything else is an error. */
-function guarded(array &$t, callable $fn)
-{
-    try {
-        return $fn();
-    } catch (TagCacheConnectionException $e) {
-        note($t, 'errors', 'conn: ' . $e->getMessage());
-    } catch (TagCacheServerException $e) {
-        note($t, 'errors', 'server: ' . $e->getMessage());
-    } catch (Throwable $e) {
-        note($t, 'errors', get_class($e) . ': ' . $e->getMessage() . ' @' . $e->getLine());
-    }
-    return null;
-}
-
-const MISS = "\0miss\0";
-
-/** A value of a varied PHP type for private keys (compared with ===). */
-function any_value(int $j)
-{
-    switch ($j % 11) {
-        case 0: return $j;
-        case 1: return $j + 0.25;
-        case 2: return "plain $j";
-        case 3: return sprintf('%05d', $j);           // numeric string
-        case 4: return "line\nbreak $j\r";
-        case 5: return random_bytes(24);
-        case 6: return ['a' => $j, 'b' => [1, 2.5, 'x', null, true], 'c' => "z$j"];
-        case 7: return $j % 2 === 0;
-        case 8: return null;
-        case 9: return mt_rand(0, 30) === 0 ? str_repeat("big$j-", 4000) : '';
-        default: return -PHP_INT_MAX + $j;
-    }
-}
-
 /* ---------------------------------------------------------------- (a) basic */
 function suite_basic(): array
 {
@@ -637,148 +602,6 @@ function suite_pipeline(): array
 
 /* --------------------------------------------------------------- (f) faults */
 
-/**
- * Workers loop on a mixed workload until the phase file says "stop". The
- * parent moves the phase normal -> fault -> recovered. Each worker keeps,
- * per key, the set of values the key may hold (a failed write may or may
- * not have happened), and checks every read against it.
- *  - any exception other than TagCacheConnectionException /
- *    TagCacheServerException: error
- *  - a wrong value: error (in any phase)
- *  - any failure in an operation started in "normal" or "recovered": error
- */
-function fault_worker(int $w, int $port, string $phaseFile, bool $lossy, string $ns): array
-{
-    global $SLOW;
-    $t = tally();
-    $t['extra'] = ['fault_conn_exc' => 0, 'fault_srv_exc' => 0, 'fault_ok' => 0, 'recovered_ok' => 0];
-    $tc = new TagCache(['host' => '127.0.0.1', 'port' => $port, 'pool_size' => 3,
-        'timeout_ms' => (int) (300 * $SLOW), 'connect_timeout_ms' => (int) (300 * $SLOW), 'fanout_min' => 4]);
-    $possible = []; // key => list of values it may hold (null: absent)
-    $seq = 0;
-    $ctrLo = 0;     // increments known to have happened
-    $ctrHi = 0;     // increments attempted
-    $ctr = "$ns:w$w:ctr";
-    $lastPhase = '';
-    $addNull = function () use (&$possible) {
-        foreach ($possible as &$vs) {
-            $vs[] = null;
-        }
-    };
-    $ok = function (string $k, $v) use (&$possible): bool {
-        foreach ($possible[$k] ?? [null] as $p) {
-            if ($p === $v) {
-                return true;
-            }
-        }
-        return false;
-    };
-    for ($j = 0; ; $j++) {
-        $phase = trim((string) @file_get_contents($phaseFile));
-        if ($phase === 'stop') {
-            break;
-        }
-        if ($phase !== $lastPhase && $lossy && $phase === 'fault') {
-            $addNull(); // the server is killed: everything may be gone
-            $ctrLo = 0;
-        }
-        $lastPhase = $phase;
-        $k = "$ns:w$w:k" . mt_rand(0, 15);
-        $op = mt_rand(0, 99);
-        $t['ops']++;
-        try {
-            if ($op < 30) {
-                $v = cval($k, $w, ++$seq);
-                $possible[$k][] = $v;   // may have happened even if the call fails
-                $tc->put($k, $v, ["$ns:w$w:tag"]);
-                $possible[$k] = [$v];
-            } elseif ($op < 60) {
-                $got = $tc->get($k);
-                if (!$ok($k, $got)) {
-                    note($t, 'wrong', "[$phase] get $k: " . describe($got) . ' possible ' . describe($possible[$k] ?? [null]));
-                }
-                $possible[$k] = [$got];
-            } elseif ($op < 70) {
-                $keys = [];
-                for ($x = 0; $x < 6; $x++) {
-                    $keys[] = "$ns:w$w:k" . mt_rand(0, 15);
-                }
-                $keys = array_values(array_unique($keys));
-                $got = $tc->getMany($keys);
-                foreach ($keys as $kk) {
-                    $v = $got[$kk] ?? null;
-                    if (!$ok($kk, $v)) {
-                        note($t, 'wrong', "[$phase] getMany $kk: " . describe($v));
-                    }
-                    $possible[$kk] = [$v];
-                }
-                if (array_diff(array_keys($got), $keys)) {
-                    note($t, 'wrong', "[$phase] getMany returned keys not asked for");
-                }
-            } elseif ($op < 78) {
-                $possible[$k][] = null;
-                $tc->delete($k);
-                $possible[$k] = [null];
-            } elseif ($op < 86) {
-                $ctrHi++;
-                $got = $tc->increment($ctr);
-                $ctrLo++;
-                // After a failed increment the count may be ahead by those that failed.
-                if ($got < $ctrLo || $got > $ctrHi) {
-                    note($t, 'wrong', "[$phase] increment gave $got, expected $ctrLo..$ctrHi");
-                }
-                $ctrLo = $ctrHi = $got;
-            } elseif ($op < 94) {
-                $pl = $tc->pipeline();
-                $v = cval($k, $w, ++$seq);
-                $possible[$k][] = $v;
-                $res = $pl->put($k, $v, ["$ns:w$w:tag"])->get($k)->ping()->execute();
-                // A put/get pair on one connection in one batch: must read its own write
-                // (no other writer touches this worker's keys).
-                if ($res[0] !== true || $res[1] !== $v || $res[2] !== true) {
-                    note($t, 'wrong', "[$phase] pipeline: " . describe($res));
-                }
-                $possible[$k] = [$v];
-            } else {
-                foreach ($possible as $kk => &$vs) {
-                    $vs[] = null;
-                }
-                unset($vs);
-                $n = $tc->invalidate("$ns:w$w:tag");
-                if ($n < 0 || $n > 16) {
-                    note($t, 'wrong', "[$phase] invalidate returned $n");
-                }
-                foreach ($possible as $kk => $vs) {
-                    $possible[$kk] = [null];
-                }
-            }
-            if ($phase === 'fault') {
-                $t['extra']['fault_ok']++;
-            } elseif ($phase === 'recovered') {
-                $t['extra']['recovered_ok']++;
-            }
-        } catch (TagCacheConnectionException | TagCacheServerException $e) {
-            $cls = $e instanceof TagCacheConnectionException ? 'conn' : 'srv';
-            $t[$cls . '_exc']++;
-            $phaseAfter = trim((string) @file_get_contents($phaseFile));
-            if ($phase === 'fault' || $phaseAfter === 'fault') {
-                $t['extra']["fault_{$cls}_exc"]++;
-            } else {
-                note($t, 'errors', "[$phase] op $op failed outside the fault: " . get_class($e) . ': ' . $e->getMessage());
-            }
-            if ($op >= 78 && $op < 86) {
-                // The failed increment may or may not have happened.
-            }
-        } catch (Throwable $e) {
-            note($t, 'errors', "[$phase] op $op threw " . get_class($e) . ': ' . $e->getMessage());
-        }
-        if ($phase === 'fault') {
-            usleep(2000);
-        }
-    }
-    return $t;
-}
-
 function suite_faults(): array
 {
     global $FULL, $RUN, $SLOW;
@@ -789,18 +612,7 @@ function suite_faults(): array
     $phaseFile = sys_get_temp_dir() . "/tagcache-stress-phase-" . getmypid();
     $workers = $FULL ? 4 : 2;
     $d = ($FULL ? 3.0 : 0.7) * $SLOW;   // seconds of each phase
-    $scenarios = [
-        // name, target port, lossy, fault on, fault off
-        ['delay', $proxy->port, false, fn() => $proxy->mode('delay ' . (int) (900 * $SLOW)), fn() => $proxy->mode('pass')],
-        ['drop', $proxy->port, false, fn() => $proxy->mode('drop'), fn() => $proxy->mode('pass')],
-        ['garbage', $proxy->port, false, fn() => $proxy->mode('garbage'), fn() => $proxy->mode('pass')],
-        ['cut', $proxy->port, false, fn() => $proxy->mode('cut'), fn() => $proxy->mode('pass')],
-        ['server-restart', $port, true, function () use (&$srv) {
-            $srv->kill(9);
-        }, function () use (&$srv, $port) {
-            $srv = ServerProc::start($port);
-        }],
-    ];
+    $scenarios = fault_scenarios($proxy, $srv, $port, $SLOW);
     $lines = [];
     try {
         foreach ($scenarios as [$name, $target, $lossy, $on, $off]) {
