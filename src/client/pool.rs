@@ -275,7 +275,8 @@ impl Pool {
     }
 
     /// Closes the idle connections (busy ones close when given back dirty,
-    /// or stay for the next call).
+    /// or stay for the next call). They count as discarded, so that
+    /// open = created - discarded holds.
     pub fn close_idle(&self) {
         self.after_fork_check();
         let mut n = 0;
@@ -283,6 +284,9 @@ impl Pool {
             drop(c);
             n += 1;
         }
+        self.counters
+            .discarded
+            .fetch_add(n as u64, Ordering::Relaxed);
         let mut st = self.state.lock();
         st.open = st.open.saturating_sub(n);
     }
