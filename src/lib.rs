@@ -18,10 +18,20 @@ fn startup(_ty: i32, module_number: i32) -> i32 {
     }
 }
 
+/// MSHUTDOWN: close the persistent pools' sockets; unregister the INI
+/// entries (PHP does that itself only for a module without a shutdown
+/// function).
+extern "C" fn shutdown(_ty: i32, module_number: i32) -> i32 {
+    client::registry::close_all();
+    php::ffi::unregister_ini_entries(module_number);
+    0
+}
+
 #[php_module]
 #[php(startup = "startup")]
 pub fn get_module(module: ModuleBuilder) -> ModuleBuilder {
     module
+        .shutdown_function(shutdown)
         .class::<php::tagcache::TagCache>()
         .class::<php::pipeline::TagCachePipeline>()
         .info_function(php::info::info)

@@ -27,6 +27,17 @@ pub fn persistent_pool(opts: &Options, make: impl FnOnce() -> Pool) -> Option<Ar
     Some(reg.entry(key).or_insert_with(|| Arc::new(make())).clone())
 }
 
+/// Closes every persistent pool, at module shutdown: their idle sockets
+/// would otherwise stay open in a process that shuts PHP down and goes on
+/// (an embedding host, a SAPI that restarts PHP). A later start makes new
+/// pools.
+pub fn close_all() {
+    let pools: Vec<Arc<Pool>> = registry().lock().drain().map(|(_, p)| p).collect();
+    for p in pools {
+        p.close_idle();
+    }
+}
+
 /// How many persistent pools exist, and their connections open.
 pub fn summary() -> (usize, usize) {
     let reg = registry().lock();
