@@ -11,6 +11,8 @@ fn startup(_ty: i32, module_number: i32) -> i32 {
     // Register the fork handler now, while PHP has one thread: a fork on
     // another thread during a lazy registration could leave it half done.
     client::fork::generation();
+    // The persistent pools' fork handlers, for the same reason.
+    client::registry::init();
     php::ini::register(module_number);
     match php::exceptions::register() {
         Ok(()) => 0,

@@ -128,6 +128,32 @@ impl Pool {
         }
     }
 
+    /// fork() support (registry.rs): takes the state lock and keeps it
+    /// held past the return, until `unlock_after_fork`.
+    pub(crate) fn lock_for_fork(&self) {
+        std::mem::forget(self.state.lock());
+    }
+
+    /// # Safety
+    /// Only after `lock_for_fork` on this thread, in the parent of the fork
+    /// it prepared.
+    pub(crate) unsafe fn unlock_after_fork(&self) {
+        // SAFETY: the caller holds the lock, taken by lock_for_fork.
+        unsafe { self.state.force_unlock() };
+    }
+
+    /// # Safety
+    /// Only in the child of a fork, on its only thread, after
+    /// `lock_for_fork` (see registry.rs).
+    pub(crate) unsafe fn unlock_in_child(&self) {
+        // SAFETY: as the caller guarantees. The parent's threads waiting for
+        // a connection do not exist here (after_fork_check zeroes `waiters`).
+        unsafe {
+            super::registry::forget_waiters_in_child(&self.freed);
+            super::registry::unlock_in_child(&self.state);
+        }
+    }
+
     /// A connection, waiting until `deadline` when all are busy.
     pub fn checkout(&self, timeout: Duration) -> Result<Guard<'_>> {
         self.checkout_with(timeout, false)
