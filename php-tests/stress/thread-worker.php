@@ -355,6 +355,9 @@ try {
         case 'faults':
             $extra = ($cfg['pool'] ?? 'own') === 'shared'
                 ? ['persistent' => 'thr-' . $cfg['run'] . '-' . $cfg['ns'], 'pool_size' => $cfg['pool_size']] : [];
+            // Shorter than the proxy's 900 ms delay, long enough for the
+            // wait for a shared connection.
+            $extra['timeout_ms'] = (int) (600 * $SLOW);
             $t = fault_worker($T, (int) $cfg['port'], $cfg['phase_file'], (bool) $cfg['lossy'], $cfg['ns'], $extra);
             break;
         default:

@@ -215,7 +215,7 @@ function mixed_run(int $threads, string $pool, string $suite = 'mixed'): void
     global $FULL, $PORT, $RUN, $SLOW;
     $requests = $FULL ? 16 : 3;
     $cfg = ['suite' => $suite, 'pool' => $pool, 'pool_size' => 4, 'port' => $PORT, 'slow' => $SLOW,
-        'run' => "$RUN-$suite-$pool-$threads", 'ops' => scaled($FULL ? 400 : 120), 'forks' => $FULL ? 12 : 4];
+        'run' => "$RUN-$suite-$pool-$threads", 'ops' => scaled($FULL ? 400 : 120), 'forks' => $FULL ? 12 : 2];
     [$code, $lines, $err, $dt] = run_host(['-t', (string) $threads, '-r', (string) $requests], $cfg,
         (60 + $threads) * $SLOW * ($FULL ? 4 : 1));
     [$t, $info] = read_run($lines, $code, $err, true);
@@ -252,7 +252,10 @@ function fault_runs(int $threads): void
     try {
         foreach ($scenarios as [$name, $target, $lossy, $on, $off]) {
             file_put_contents($phaseFile, 'normal');
-            $cfg = ['suite' => 'faults', 'pool' => 'shared', 'pool_size' => 4, 'port' => $target, 'slow' => $SLOW,
+            // One shared pool; at most 4 threads per connection, so that
+            // waiting for a connection on a busy 2-core machine stays well
+            // inside the timeout outside the fault.
+            $cfg = ['suite' => 'faults', 'pool' => 'shared', 'pool_size' => max(4, intdiv($threads, 4)), 'port' => $target, 'slow' => $SLOW,
                 'run' => "$RUN-f$threads", 'ns' => "$RUN:f$threads:$name", 'phase_file' => $phaseFile, 'lossy' => $lossy];
             $during = function () use ($d, $phaseFile, $on, $off) {
                 usleep((int) ($d * 1e6));
