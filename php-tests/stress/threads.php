@@ -378,7 +378,7 @@ function fail_run(): void
     if ($info['ok_requests'] !== 13 || $info['failed_requests'] !== 3) {
         $checks[] = "{$info['ok_requests']} ok and {$info['failed_requests']} failed requests, want 13 and 3";
     }
-    $t['extra']['lines'] = array_map(fn($l) => '    ' . substr($l, 0, 150), $failedLines);
+    $t['extra']['lines'] = array_map(fn($l) => '    reported as expected: ' . substr($l, strlen('host: FAILED: '), 120), $failedLines);
     record('failures reported', $t, $info, $dt, $checks);
 }
 
