@@ -14,11 +14,12 @@ function show(string $when, array $p): void
         var_export($p['open'] === $p['created'] - $p['discarded'], true));
 }
 
-// fanout_min 1: a batch of 8 keys is split over all 4 connections, so the
-// pool opens all of them.
+// fanout_min 1: a batch of 200 keys is split over all 4 connections (by a
+// hash of each key: 200 keys leave no lane empty), so the pool opens all
+// of them.
 $tc = tc_new(['pool_size' => 4, 'fanout_min' => 1]);
 $keys = [];
-for ($i = 0; $i < 8; $i++) {
+for ($i = 0; $i < 200; $i++) {
     $keys[] = tc_key("k$i");
 }
 $tc->putMany(array_fill_keys($keys, 'v'));
@@ -42,7 +43,7 @@ $tc->deleteMany($keys);
 --EXPECT--
 after a fan-out        open 4 idle 4 busy 0 created 4 discarded 0, open == created - discarded: true
 after close()          open 0 idle 0 busy 0 created 4 discarded 4, open == created - discarded: true
-int(8)
+int(200)
 after reconnecting     open 4 idle 4 busy 0 created 8 discarded 4, open == created - discarded: true
 after close() again    open 0 idle 0 busy 0 created 8 discarded 8, open == created - discarded: true
 string(1) "w"
