@@ -15,18 +15,7 @@ TC_PHP_LIB_PACKAGES=(phpunit php-cache-integration-tests php-psr-cache php-psr-s
 # Debian packages the build and the tests need. Installs only what is
 # missing, so a second run is quick and needs no network.
 tc_install_deps() {
-    local want=(php8.2-cli php8.2-dev php8.2-igbinary php8.2-msgpack php8.2-memcached clang libclang-dev pkg-config "$@")
-    local missing=()
-    for p in "${want[@]}"; do
-        dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
-    done
-    if ((${#missing[@]})); then
-        echo "== installing: ${missing[*]}"
-        local sudo=""
-        [ "$(id -u)" -eq 0 ] || sudo="sudo"
-        $sudo apt-get update -q || return 1
-        DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q "${missing[@]}" || return 1
-    fi
+    tc_apt_install php8.2-cli php8.2-dev php8.2-igbinary php8.2-msgpack php8.2-memcached clang libclang-dev pkg-config "$@" || return 1
     if ! command -v cargo >/dev/null 2>&1; then
         [ -f "$HOME/.cargo/env" ] && . "$HOME/.cargo/env"
     fi
@@ -38,6 +27,41 @@ tc_install_deps() {
             rustup component add "$c" || return 1
         fi
     done
+}
+
+# apt-get installs those of the given Debian packages that are missing.
+tc_apt_install() {
+    local missing=()
+    for p in "$@"; do
+        dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
+    done
+    if ((${#missing[@]})); then
+        echo "== installing: ${missing[*]}" >&2
+        local sudo=""
+        [ "$(id -u)" -eq 0 ] || sudo="sudo"
+        $sudo apt-get update -q >&2 || return 1
+        DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q "${missing[@]}" >&2 || return 1
+    fi
+}
+
+# "PASSED FAILED" counted in a test log: cargo test's "test result:" lines,
+# run-tests.php's "Tests passed/failed" lines, or the last
+# "N passed, N failed" line.
+tc_count_cargo() {
+    awk '/^test result:/ { for (i = 1; i < NF; i++) { if ($(i+1) ~ /^passed;/) p += $i; if ($(i+1) ~ /^failed;/) f += $i } }
+         END { print p + 0, f + 0 }' "$1"
+}
+tc_count_phpt() {
+    local p f
+    p=$(grep -E '^Tests passed' "$1" | grep -oE ':\s+[0-9]+' | grep -oE '[0-9]+' | head -1)
+    f=$(grep -E '^Tests failed' "$1" | grep -oE ':\s+[0-9]+' | grep -oE '[0-9]+' | head -1)
+    echo "${p:-0} ${f:-0}"
+}
+tc_count_line() {
+    local line
+    line=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$1" | tail -1)
+    [ -n "$line" ] || return 1
+    echo "$line" | cut -d' ' -f1,3
 }
 
 tc_build() {

@@ -20,9 +20,15 @@ fn startup(_ty: i32, module_number: i32) -> i32 {
     }
 }
 
-/// MSHUTDOWN. Nothing in it can panic (a panic here would abort PHP).
-extern "C" fn shutdown(_ty: i32, _module_number: i32) -> i32 {
+/// MSHUTDOWN: take the error hooks out, close the persistent pools'
+/// sockets (a host that restarts PHP in the same process must not keep
+/// them), unregister the INI entries (PHP does that itself only for a
+/// module without a shutdown function). Nothing in it can panic (a panic
+/// here would abort PHP).
+extern "C" fn shutdown(_ty: i32, module_number: i32) -> i32 {
     php::diagnostics::uninstall();
+    client::registry::close_all();
+    php::ffi::unregister_ini_entries(module_number);
     0
 }
 

@@ -60,6 +60,20 @@ pub fn ring(persistent: bool, servers: &[ServerAddr]) -> Arc<Ring> {
     reg.rings.entry(key).or_insert_with(make).clone()
 }
 
+/// Closes every persistent pool's idle connections and forgets the pools
+/// (MSHUTDOWN): a host that stops PHP and starts it again in the same
+/// process (an embed SAPI) must not keep the old sockets open.
+pub fn close_all() {
+    let pools: Vec<Arc<Pool>> = {
+        let mut reg = registry().lock();
+        reg.rings.clear();
+        reg.pools.drain().map(|(_, p)| p).collect()
+    };
+    for p in pools {
+        p.close_idle();
+    }
+}
+
 /// How many persistent pools exist, and their connections open.
 pub fn summary() -> (usize, usize) {
     let reg = registry().lock();

@@ -39,6 +39,23 @@ pub fn runtime_exception_ce() -> Option<&'static ClassEntry> {
     }
 }
 
+/// `zend_unregister_ini_entries(module_number)` (UNREGISTER_INI_ENTRIES()
+/// of a C extension's MSHUTDOWN), looked up at run time: it is not bound.
+pub fn unregister_ini_entries(module_number: i32) {
+    let name: &CStr = c"zend_unregister_ini_entries";
+    // SAFETY: dlsym with RTLD_DEFAULT only reads the loaded symbol tables.
+    let sym = unsafe { libc::dlsym(libc::RTLD_DEFAULT, name.as_ptr()) };
+    if sym.is_null() {
+        return;
+    }
+    // SAFETY: the symbol is PHP's `void zend_unregister_ini_entries(int)`;
+    // called at module shutdown, as PHP's own extensions do.
+    unsafe {
+        let f: extern "C" fn(i32) = std::mem::transmute(sym);
+        f(module_number);
+    }
+}
+
 /// The current text of an INI entry, or None when it is not registered.
 pub fn ini_value(name: &str) -> Option<String> {
     let eg = ExecutorGlobals::get();
