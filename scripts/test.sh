@@ -3,7 +3,8 @@
 # start tagcache-server on a free port, then the lint gate (rustfmt,
 # clippy -D warnings with the workspace lints), cargo test (workspace), the
 # extension load check, the phpt suite, the quick stress run and the
-# memory check, and the PHP library's suites (scripts/test-php-lib.sh).
+# memory check, the PHP library's suites (scripts/test-php-lib.sh), and
+# everything again under a thread-safe PHP (scripts/test-zts.sh).
 # Prints "N passed, N failed" last; exits non-zero on any failure.
 set -uo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -90,6 +91,11 @@ for s in stress/run.php:--quick stress/memory.php:--quick; do
 done
 
 counted "PHP library (php/): PSR-16, PSR-6, Symfony, Laravel" "$root/scripts/test-php-lib.sh"
+
+# ZTS: a thread-safe PHP built once per machine (cached), the extension and
+# the threaded host built against it, the phpt suite under the ZTS CLI and
+# the threaded stress run.
+counted "ZTS: scripts/test-zts.sh" "$root/scripts/test-zts.sh"
 
 rm -rf "$logdir"
 echo
