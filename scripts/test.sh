@@ -90,6 +90,10 @@ for s in stress/run.php:--quick stress/memory.php:--quick; do
     counted "php-tests/$file $arg" php -d "extension=$TC_SO" "$root/php-tests/$file" "$arg" --port "$TC_PORT"
 done
 
+# Several servers: every suite against 3 servers of its own, and one of
+# them killed and restarted while the workers run.
+counted "php-tests/stress/run.php --quick --servers 3" php -d "extension=$TC_SO" "$root/php-tests/stress/run.php" --quick --servers 3
+
 counted "PHP library (php/): PSR-16, PSR-6, Symfony, Laravel" "$root/scripts/test-php-lib.sh"
 
 # ZTS: a thread-safe PHP built once per machine (cached), the extension and

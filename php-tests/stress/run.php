@@ -3,12 +3,17 @@
  * Stress harness of the tagcache extension.
  *
  *   php -d extension=/abs/libtagcache.so php-tests/stress/run.php [--quick|--full] [--port N] [--so PATH]
- *       [--only a,b,...]
+ *       [--only a,b,...] [--servers N]
  *
  * Without --port it starts target/release/tagcache-server (or
  * $TAGCACHE_SERVER_BIN) on a free port and stops it at the end. The fault
  * suite always runs its own server (it kills and restarts it) and the
  * fault proxy (proxy.php).
+ *
+ * --servers N (N > 1): every suite runs against N servers of its own (the
+ * `servers` option; sessions listed in the save path), and the fault suite
+ * adds "server-kill": one of N servers is killed while the workers run and
+ * started again; calls that need it fail, the others must keep working.
  *
  * Suites: basic, ultra, concurrent, pool, pipeline, faults, sessions. Every worker is
  * a forked process; it reports a tally (ops, errors, wrong values) through a
@@ -24,6 +29,7 @@ stress_ensure_extension($argv);
 
 $mode = 'quick';
 $extPort = null;
+$NSERVERS = 1;
 $only = null;
 for ($i = 1; $i < $argc; $i++) {
     switch ($argv[$i]) {
@@ -32,8 +38,9 @@ for ($i = 1; $i < $argc; $i++) {
         case '--port': $extPort = (int) $argv[++$i]; break;
         case '--so': $i++; break; // used only to load the extension (lib.inc)
         case '--only': $only = explode(',', $argv[++$i]); break;
+        case '--servers': $NSERVERS = max(1, (int) $argv[++$i]); break;
         default:
-            fwrite(STDERR, "usage: run.php [--quick|--full] [--port N] [--so PATH] [--only suite,...]\n");
+            fwrite(STDERR, "usage: run.php [--quick|--full] [--port N] [--so PATH] [--only suite,...] [--servers N]\n");
             exit(2);
     }
 }
@@ -48,22 +55,34 @@ function scaled(int $n): int
 
 $RUN = 'st' . getmypid() . bin2hex(random_bytes(2)); // key namespace of this run
 $server = null;
-if ($extPort === null) {
+$others = [];   // --servers: the servers after the first
+if ($extPort === null || $NSERVERS > 1) {
     $server = ServerProc::start(0);
     $PORT = $server->port;
+    for ($i = 1; $i < $NSERVERS; $i++) {
+        $others[] = ServerProc::start(0);
+    }
 } else {
     $PORT = $extPort;
 }
-register_shutdown_function(function () use (&$server) {
+/** "127.0.0.1:port" of every server the suites use (--servers), else []. */
+$SERVERS = $NSERVERS > 1
+    ? array_map(fn($p) => "127.0.0.1:$p", array_merge([$PORT], array_map(fn($s) => $s->port, $others)))
+    : [];
+register_shutdown_function(function () use (&$server, &$others) {
     if (is_main_process() && $server !== null) {
         $server->stop();
+        foreach ($others as $o) {
+            $o->stop();
+        }
     }
 });
 require __DIR__ . '/sessions.inc';   // sets session INI: before any output
 
 function opts(array $extra = []): array
 {
-    return array_merge(['host' => '127.0.0.1', 'port' => $GLOBALS['PORT'], 'timeout_ms' => (int) (10000 * $GLOBALS['SLOW'])], $extra);
+    $where = $GLOBALS['SERVERS'] ? ['servers' => $GLOBALS['SERVERS']] : ['host' => '127.0.0.1', 'port' => $GLOBALS['PORT']];
+    return array_merge($where + ['timeout_ms' => (int) (10000 * $GLOBALS['SLOW'])], $extra);
 }
 
 /* ---------------------------------------------------------------- (a) basic */
@@ -406,12 +425,17 @@ function suite_pool(): array
                     note($t, 'wrong', "pool getMany $k: " . describe($v));
                 }
             }
-            $p = $tc->stats()['pool'];
-            if ($p['created'] !== 50 && $n >= 500) {
-                note($t, 'wrong', 'pool created ' . $p['created'] . ', want 50 (all connections in use at once)');
-            }
-            if ($p['busy'] !== 0 || $p['open'] > 50) {
-                note($t, 'wrong', 'pool after getMany: ' . json_encode($p));
+            // One pool of 50 per server (--servers: each server's share of
+            // the batch is split over its own pool).
+            $st = $tc->stats();
+            foreach ($st['servers'] ?? ['' => $st] as $name => $one) {
+                $p = $one['pool'];
+                if ($p['created'] !== 50 && $n >= 500) {
+                    note($t, 'wrong', "pool $name created " . $p['created'] . ', want 50 (all connections in use at once)');
+                }
+                if ($p['busy'] !== 0 || $p['open'] > 50) {
+                    note($t, 'wrong', "pool $name after getMany: " . json_encode($p));
+                }
             }
         }
         // A pipeline with the same keys, and a mixed batch.
@@ -614,6 +638,26 @@ function suite_faults(): array
     $workers = $FULL ? 4 : 2;
     $d = ($FULL ? 3.0 : 0.7) * $SLOW;   // seconds of each phase
     $scenarios = fault_scenarios($proxy, $srv, $port, $SLOW);
+    // --servers: the workers use the fault server and N-1 others; one of
+    // the others is killed and started again while they run. Keys on it
+    // fail, keys on the rest must keep working; once it is back (and its
+    // retry interval has passed) everything works.
+    $killed = null;
+    $multi = [];
+    if ($GLOBALS['NSERVERS'] > 1) {
+        $killed = ServerProc::start(0);
+        $multi = ["127.0.0.1:$port", "127.0.0.1:{$killed->port}"];
+        for ($i = 2; $i < $GLOBALS['NSERVERS']; $i++) {
+            $multi[] = '127.0.0.1:' . $GLOBALS['others'][$i - 2]->port;
+        }
+        $kport = $killed->port;
+        $scenarios = [['server-kill', $port, true, function () use (&$killed, $SLOW) {
+            usleep((int) (150000 * $SLOW));
+            $killed->kill(9);
+        }, function () use (&$killed, $kport) {
+            $killed = ServerProc::start($kport);
+        }]];
+    }
     $lines = [];
     try {
         foreach ($scenarios as [$name, $target, $lossy, $on, $off]) {
@@ -622,7 +666,8 @@ function suite_faults(): array
             $pid = pcntl_fork();
             if ($pid === 0) {
                 // A sub-parent: runs the workers so the orchestration below can proceed.
-                $t = run_workers($workers, fn(int $w) => fault_worker($w, $target, $phaseFile, $lossy, $ns));
+                $extra = $multi ? ['servers' => $multi, 'retry_interval_ms' => (int) (200 * $SLOW)] : [];
+                $t = run_workers($workers, fn(int $w) => fault_worker($w, $target, $phaseFile, $lossy, $ns, $extra));
                 file_put_contents("$phaseFile.$name.json", json_encode($t, JSON_INVALID_UTF8_SUBSTITUTE | JSON_PARTIAL_OUTPUT_ON_ERROR));
                 exit(0);
             }
@@ -632,8 +677,9 @@ function suite_faults(): array
             usleep((int) ($d * 1e6));
             $off();
             // A short settle: replies held by the proxy may still be in flight to
-            // connections the client has already given up (and must never reuse).
-            usleep(50000);
+            // connections the client has already given up (and must never reuse);
+            // with several servers, the killed one's retry interval must pass.
+            usleep($multi ? (int) (300000 * $SLOW) : 50000);
             file_put_contents($phaseFile, 'recovered');
             usleep((int) ($d * 1e6));
             file_put_contents($phaseFile, 'stop');
@@ -651,6 +697,9 @@ function suite_faults(): array
             if ($fails === 0) {
                 note($t, 'errors', "fault $name: no call failed during the fault (was the fault on?)");
             }
+            if ($multi && ($e['fault_ok'] ?? 0) === 0) {
+                note($t, 'errors', "fault $name: no call succeeded while one server was down (the others must keep working)");
+            }
             if (($e['recovered_ok'] ?? 0) === 0) {
                 note($t, 'errors', "fault $name: no call succeeded after the fault");
             }
@@ -660,6 +709,7 @@ function suite_faults(): array
     } finally {
         $proxy->stop();
         $srv->stop();
+        $killed?->stop();
         @unlink($phaseFile);
     }
     $r['extra']['lines'] = $lines;
@@ -679,8 +729,9 @@ $suites = [
 if ($only !== null) {
     $suites = array_intersect_key($suites, array_flip($only));
 }
-printf("tagcache stress (%s) against 127.0.0.1:%d%s, %d processes, scale %s\n", $mode, $PORT,
-    $server ? ' (own server)' : '', $PROCS, $SCALE);
+printf("tagcache stress (%s) against %s%s, %d processes, scale %s\n", $mode,
+    $SERVERS ? count($SERVERS) . ' servers (' . implode(', ', $SERVERS) . ')' : "127.0.0.1:$PORT",
+    $server && !$SERVERS ? ' (own server)' : '', $PROCS, $SCALE);
 printf("%-12s %10s %10s %8s %8s %8s  %s\n", 'suite', 'ops', 'ops/s', 'errors', 'wrong', 'fd-leak', 'result');
 $passed = $failed = 0;
 foreach ($suites as $name => $fn) {
