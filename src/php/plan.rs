@@ -421,17 +421,20 @@ impl Plan {
     /// Runs a plan of exactly one call and returns its result; any error
     /// throws.
     pub fn run_one(self, client: &Client, ctx: &Ctx<'_>) -> PResult<Zval> {
+        let snap = pool_snapshot(&self, client);
         let mut rs = Replies::new();
         self.send(client, &mut rs)?;
         let mut first = 0;
         let mut out = None;
         for (shape, n) in self.calls {
-            out = Some(finish(shape, &mut rs, first, n, &self.batch, ctx).map_err(
-                |e| match e {
-                    Failed::Server(e) => PhpException::from(e),
-                    Failed::Php(p) => p,
-                },
-            )?);
+            out = Some(
+                finish(shape, &mut rs, (first, n), &self.batch, ctx, snap.as_ref()).map_err(
+                    |e| match e {
+                        Failed::Server(e) => PhpException::from(e),
+                        Failed::Php(p) => p,
+                    },
+                )?,
+            );
             first += n;
         }
         out.ok_or_else(|| tagcache_error("nothing to run"))
@@ -443,12 +446,13 @@ impl Plan {
         if self.calls.is_empty() {
             return Ok(Vec::new());
         }
+        let snap = pool_snapshot(&self, client);
         let mut rs = Replies::new();
         self.send(client, &mut rs)?;
         let mut first = 0;
         let mut out = Vec::with_capacity(self.calls.len());
         for (shape, n) in self.calls {
-            match finish(shape, &mut rs, first, n, &self.batch, ctx) {
+            match finish(shape, &mut rs, (first, n), &self.batch, ctx, snap.as_ref()) {
                 Ok(z) => out.push(z),
                 Err(Failed::Server(e)) => out.push(exception_object(&e)?),
                 Err(Failed::Php(p)) => return Err(p),
@@ -464,6 +468,27 @@ pub struct Ctx<'a> {
     pub allowed: &'a AllowedClasses,
     /// For stats(): the pools' counters and the servers' names.
     pub client: &'a Client,
+}
+
+/// The pools as they were before a plan with a stats() call was sent (so
+/// the call's own checkout is not in them): the sum, and each server's.
+type PoolSnap = (
+    crate::client::pool::PoolStats,
+    Vec<(String, crate::client::pool::PoolStats)>,
+);
+
+fn pool_snapshot(plan: &Plan, client: &Client) -> Option<PoolSnap> {
+    plan.calls
+        .iter()
+        .any(|(s, _)| matches!(s, Shape::Stats))
+        .then(|| {
+            let each = client
+                .server_pool_stats()
+                .into_iter()
+                .map(|(n, p)| (n.to_string(), p))
+                .collect();
+            (client.pool_stats(), each)
+        })
 }
 
 enum Failed {
@@ -540,10 +565,10 @@ fn as_reply(rs: &Replies, slot: Slot) -> Option<Reply> {
 fn finish(
     shape: Shape,
     rs: &mut Replies,
-    first: usize,
-    n: usize,
+    (first, n): (usize, usize),
     batch: &Batch,
     ctx: &Ctx<'_>,
+    snap: Option<&PoolSnap>,
 ) -> Result<Zval, Failed> {
     let slots = first..first + n;
     if let Some(e) = slots.clone().find_map(|i| rs.take_failure(i)) {
@@ -637,18 +662,24 @@ fn finish(
             match owned(rs, last) {
                 Some(Reply::Stats(s)) => {
                     let e = |e: ext_php_rs::error::Error| tagcache_error(e.to_string());
-                    let mut ht = stats_array(&s, &ctx.client.pool_stats())?;
+                    let (sum, each_pool) = match snap {
+                        Some((sum, each)) => (sum.clone(), each.clone()),
+                        None => {
+                            let each = ctx.client.server_pool_stats();
+                            let each = each.into_iter().map(|(n, p)| (n.to_string(), p)).collect();
+                            (ctx.client.pool_stats(), each)
+                        }
+                    };
+                    let mut ht = stats_array(&s, &sum)?;
                     // Several servers: the sums above, and each server's own.
-                    if let Some(each) = per_server {
+                    if let Some(replies) = per_server {
                         let mut servers = ZendHashTable::new();
-                        for (r, (name, pool)) in
-                            each.into_iter().zip(ctx.client.server_pool_stats())
-                        {
+                        for (r, (name, pool)) in replies.into_iter().zip(each_pool) {
                             let Ok(Reply::Stats(s)) = r else {
                                 return Err(stray("STATS", r.ok()));
                             };
                             servers
-                                .insert(name, array(stats_array(&s, &pool)?))
+                                .insert(name.as_str(), array(stats_array(&s, &pool)?))
                                 .map_err(e)?;
                         }
                         ht.insert("servers", array(servers)).map_err(e)?;
