@@ -5,8 +5,9 @@
 //! process (fork) is closed instead of going back.
 //!
 //! The pool is generic over what it pools (`Pooled`): `Conn` everywhere in
-//! the product, a model connection in tests; its primitives come from
-//! sync.rs, which a model checker can swap.
+//! the product, a model connection in the model tests (pool_loom.rs), which
+//! run this same code under loom with the primitives of sync.rs swapped
+//! (docs/concurrency.md).
 
 use super::conn::{Conn, ConnOpts};
 use super::error::{Error, Result};
@@ -459,11 +460,14 @@ impl<C: Pooled> Pool<C> {
     }
 
     fn discard(&self, c: C) {
-        // A connection of an earlier process generation was already
-        // forgotten by after_fork_check: it is not counted again.
-        let ours = c.made_in(self.gen.load(Ordering::Acquire));
-        drop(c);
         let mut st = self.state.lock();
+        // A connection of an earlier process generation was already
+        // forgotten by after_fork_check: it is not counted again. Asked
+        // under the lock, which after_fork_check holds while it forgets
+        // them and moves `gen` on: asked before it, a connection of the
+        // parent could be judged ours, then taken off the child's fresh
+        // count (pool_loom.rs: fork_while_a_guard_is_held).
+        let ours = c.made_in(self.gen.load(Ordering::Acquire));
         if ours {
             self.counters.discarded.fetch_add(1, Ordering::Relaxed);
             st.closed(1);
@@ -472,6 +476,9 @@ impl<C: Pooled> Pool<C> {
             self.freed.notify_one();
         }
         self.audit(&st);
+        drop(st);
+        // Closed outside the lock.
+        drop(c);
     }
 
     /// Closes the idle connections (busy ones close when given back dirty,
@@ -527,3 +534,7 @@ impl<C: Pooled> Pool<C> {
         }
     }
 }
+
+#[cfg(test)]
+#[path = "pool_loom.rs"]
+mod loom_model;

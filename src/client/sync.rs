@@ -196,3 +196,40 @@ mod imp {
 
 pub use imp::*;
 pub use std::sync::atomic::Ordering;
+
+/// What the pool's tests share between threads, run under loom's scheduler
+/// in the model build and on OS threads otherwise.
+#[cfg(test)]
+pub mod test {
+    #[cfg(loom)]
+    pub use loom::{
+        cell::UnsafeCell,
+        sync::{atomic::AtomicBool, Arc},
+        thread,
+    };
+    #[cfg(not(loom))]
+    pub use std::{
+        sync::{atomic::AtomicBool, Arc},
+        thread,
+    };
+
+    /// loom's `UnsafeCell` API over std's: without loom, nothing checks.
+    #[cfg(not(loom))]
+    #[derive(Debug, Default)]
+    pub struct UnsafeCell<T>(std::cell::UnsafeCell<T>);
+
+    #[cfg(not(loom))]
+    impl<T> UnsafeCell<T> {
+        pub fn new(v: T) -> UnsafeCell<T> {
+            UnsafeCell(std::cell::UnsafeCell::new(v))
+        }
+
+        pub fn with<R>(&self, f: impl FnOnce(*const T) -> R) -> R {
+            f(self.0.get())
+        }
+
+        pub fn with_mut<R>(&self, f: impl FnOnce(*mut T) -> R) -> R {
+            f(self.0.get())
+        }
+    }
+}
