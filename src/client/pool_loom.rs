@@ -3,7 +3,7 @@
 //!
 //! Under `RUSTFLAGS="--cfg loom"` each test is a loom model: loom runs it
 //! once for every interleaving of its threads (up to a bound on
-//! preemptions, `LOOM_MAX_PREEMPTIONS`, 2 by default here), over loom's
+//! preemptions, `LOOM_MAX_PREEMPTIONS`, 3 by default here), over loom's
 //! mutex, condition variable and atomics, with every atomic load allowed to
 //! see any value the memory model allows. A thread that blocks forever
 //! (a lost wake-up) fails the model as a deadlock; the model connection
@@ -188,7 +188,7 @@ fn model(f: impl Fn() + Sync + Send + 'static) {
     {
         let mut b = loom::model::Builder::new();
         if b.preemption_bound.is_none() {
-            b.preemption_bound = Some(2);
+            b.preemption_bound = Some(3);
         }
         let runs = std::sync::Arc::new(AtomicUsize::new(0));
         let counted = runs.clone();
@@ -328,28 +328,40 @@ fn loom_give_back_wakes_every_waiter_in_turn() {
 }
 
 /// A connection given back broken (or dirty) is closed, and its place
-/// wakes the waiter, which makes a new one. Broken moves the failure epoch
-/// on; dirty does not.
+/// wakes a waiter, which makes a new one; two waiters that each close
+/// theirs too wake each other in turn. Broken moves the failure epoch on;
+/// dirty does not.
 #[test]
 fn loom_discard_wakes_a_waiter() {
     for broken in [true, false] {
         model(move || {
             let (w, p) = new_pool(1);
             let g = p.checkout(LONG).expect("checkout");
-            let waiter = spawn(&p, move |p| {
-                let g = p.checkout(LONG).expect("waiter's checkout");
-                g.call();
-                g.id
-            });
+            let ts: Vec<_> = (0..2)
+                .map(|_| {
+                    spawn(&p, move |p| {
+                        let g = p.checkout(LONG).expect("waiter's checkout");
+                        g.call();
+                        g.update(|l| l.dirty = true);
+                        g.id
+                    })
+                })
+                .collect();
             g.update(|l| {
                 l.broken = broken;
                 l.dirty = !broken;
             });
             drop(g);
-            assert_eq!(waiter.join().expect("waiter"), 1, "not a new connection");
+            for t in ts {
+                assert_ne!(
+                    t.join().expect("waiter"),
+                    0,
+                    "a closed connection came back"
+                );
+            }
             at_rest(&p, &w);
             let s = p.stats();
-            assert_eq!((s.created, s.discarded), (2, 1), "{s:?}");
+            assert_eq!((s.created, s.discarded, s.open), (3, 3, 0), "{s:?}");
             assert_eq!(p.epoch.load(SeqCst), u64::from(broken));
         });
     }
@@ -582,6 +594,33 @@ fn loom_close_idle_races_checkouts() {
         observe(&p, 1);
         user.join().expect("thread");
         closer.join().expect("thread");
+        at_rest(&p, &w);
+    });
+}
+
+/// Everything at once on a pool of two: a caller whose connection goes
+/// back dirty, a fan-out that takes what it can and then a verified
+/// connection, and close_idle with a look at the counts.
+#[test]
+fn loom_mixed_operations_keep_the_counts() {
+    model(|| {
+        let (w, p) = new_pool(2);
+        drop(p.checkout(LONG).expect("checkout"));
+        let dirty = spawn(&p, move |p| {
+            let g = p.checkout(LONG).expect("checkout");
+            g.call();
+            g.update(|l| l.dirty = true);
+        });
+        let fan_out = spawn(&p, move |p| {
+            let extra = p.try_checkout(false).expect("try_checkout");
+            let g = p.checkout_with(LONG, true).expect("verified checkout");
+            g.call();
+            drop(extra);
+        });
+        p.close_idle();
+        observe(&p, 2);
+        dirty.join().expect("thread");
+        fan_out.join().expect("thread");
         at_rest(&p, &w);
     });
 }
