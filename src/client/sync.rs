@@ -9,14 +9,19 @@
 //!   variable and atomics, a bounded queue behind a loom mutex in place of
 //!   `ArrayQueue` (loom has none), and a virtual clock that only moves when
 //!   a test says so, so that a timed wait times out exactly where the
-//!   model puts it.
+//!   model puts it;
+//! - `--cfg tagcache_valgrind` (helgrind and DRD, scripts/valgrind-threads.sh):
+//!   pthread mutexes and condition variables, which those tools intercept,
+//!   the same mutex-guarded queue, and atomics emulated with a pthread mutex
+//!   (they cannot follow happens-before through atomic instructions, nor
+//!   through the futexes that std's and `parking_lot`'s locks are built on).
 //!
 //! The API is the one the pool uses and no more: `Mutex::lock` returns the
 //! guard (no poisoning), `Condvar::wait_until` takes the guard by `&mut`
 //! and says whether the deadline passed, `Queue` is a bounded FIFO whose
 //! `push` hands the value back when full.
 
-#[cfg(not(loom))]
+#[cfg(not(any(loom, tagcache_valgrind)))]
 mod imp {
     pub use crossbeam_queue::ArrayQueue as Queue;
     pub use parking_lot::{Mutex, MutexGuard};
@@ -49,7 +54,6 @@ mod imp {
 mod imp {
     pub use loom::sync::atomic::AtomicU64;
     use loom::sync::atomic::Ordering;
-    use std::collections::VecDeque;
     use std::ops::{Add, Deref, DerefMut};
     use std::time::Duration;
 
@@ -151,51 +155,247 @@ mod imp {
             self.0.notify_all();
         }
     }
+}
 
-    /// A bounded FIFO behind a loom mutex, with `ArrayQueue`'s API. Each
-    /// operation is atomic, as `ArrayQueue`'s are linearizable; what it
-    /// does not model is `ArrayQueue`'s own lock-free algorithm (see
-    /// docs/concurrency.md).
-    #[derive(Debug)]
-    pub struct Queue<T> {
-        cap: usize,
-        items: loom::sync::Mutex<VecDeque<T>>,
+#[cfg(all(tagcache_valgrind, not(loom)))]
+mod imp {
+    use super::Ordering;
+    use std::cell::UnsafeCell;
+    use std::fmt;
+    use std::ops::{Deref, DerefMut};
+    pub use std::time::Instant;
+
+    /// A pthread mutex: helgrind and DRD see every lock and unlock. Boxed,
+    /// as a pthread mutex must not move once used.
+    pub struct Mutex<T> {
+        raw: Box<UnsafeCell<libc::pthread_mutex_t>>,
+        data: UnsafeCell<T>,
     }
 
-    impl<T> Queue<T> {
-        pub fn new(cap: usize) -> Queue<T> {
-            assert!(cap > 0, "capacity must be non-zero");
-            Queue {
-                cap,
-                items: loom::sync::Mutex::new(VecDeque::with_capacity(cap)),
+    // SAFETY: the data is only reached through a guard, which holds the
+    // pthread mutex; the mutex itself may be used from any thread.
+    unsafe impl<T: Send> Send for Mutex<T> {}
+    // SAFETY: as for Send: one guard at a time, by the mutex.
+    unsafe impl<T: Send> Sync for Mutex<T> {}
+
+    pub struct MutexGuard<'a, T> {
+        m: &'a Mutex<T>,
+    }
+
+    impl<T> Mutex<T> {
+        pub fn new(v: T) -> Mutex<T> {
+            Mutex {
+                raw: Box::new(UnsafeCell::new(libc::PTHREAD_MUTEX_INITIALIZER)),
+                data: UnsafeCell::new(v),
             }
         }
 
-        pub fn push(&self, v: T) -> Result<(), T> {
-            let mut q = self.items.lock().expect("loom mutex poisoned");
-            if q.len() == self.cap {
-                return Err(v);
+        pub fn lock(&self) -> MutexGuard<'_, T> {
+            // SAFETY: the mutex was initialized in `new` and is not moved
+            // (boxed) nor destroyed while `self` is borrowed.
+            let rc = unsafe { libc::pthread_mutex_lock(self.raw.get()) };
+            assert_eq!(rc, 0, "pthread_mutex_lock");
+            MutexGuard { m: self }
+        }
+    }
+
+    impl<T: Default> Default for Mutex<T> {
+        fn default() -> Mutex<T> {
+            Mutex::new(T::default())
+        }
+    }
+
+    impl<T> Drop for Mutex<T> {
+        fn drop(&mut self) {
+            // SAFETY: no guard can exist (we have `&mut self`).
+            unsafe { libc::pthread_mutex_destroy(self.raw.get()) };
+        }
+    }
+
+    impl<T> fmt::Debug for Mutex<T> {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("Mutex { .. }")
+        }
+    }
+
+    impl<T> Drop for MutexGuard<'_, T> {
+        fn drop(&mut self) {
+            // SAFETY: this guard holds the mutex, locked in `lock`.
+            unsafe { libc::pthread_mutex_unlock(self.m.raw.get()) };
+        }
+    }
+
+    impl<T> Deref for MutexGuard<'_, T> {
+        type Target = T;
+        fn deref(&self) -> &T {
+            // SAFETY: the guard holds the mutex: no other reference to the
+            // data exists until it is dropped.
+            unsafe { &*self.m.data.get() }
+        }
+    }
+
+    impl<T> DerefMut for MutexGuard<'_, T> {
+        fn deref_mut(&mut self) -> &mut T {
+            // SAFETY: as in `deref`, and `&mut self` makes it unique.
+            unsafe { &mut *self.m.data.get() }
+        }
+    }
+
+    /// A pthread condition variable on CLOCK_MONOTONIC, the clock of
+    /// `Instant`. Boxed, as it must not move once used.
+    pub struct Condvar {
+        raw: Box<UnsafeCell<libc::pthread_cond_t>>,
+    }
+
+    // SAFETY: a pthread condition variable may be used from any thread.
+    unsafe impl Send for Condvar {}
+    // SAFETY: as for Send.
+    unsafe impl Sync for Condvar {}
+
+    impl Condvar {
+        pub fn new() -> Condvar {
+            let cv = Condvar {
+                raw: Box::new(UnsafeCell::new(libc::PTHREAD_COND_INITIALIZER)),
+            };
+            // SAFETY: attr is initialized before use and destroyed after;
+            // the condition variable is not yet shared.
+            unsafe {
+                let mut attr = std::mem::MaybeUninit::<libc::pthread_condattr_t>::uninit();
+                assert_eq!(libc::pthread_condattr_init(attr.as_mut_ptr()), 0);
+                assert_eq!(
+                    libc::pthread_condattr_setclock(attr.as_mut_ptr(), libc::CLOCK_MONOTONIC),
+                    0
+                );
+                assert_eq!(libc::pthread_cond_init(cv.raw.get(), attr.as_ptr()), 0);
+                libc::pthread_condattr_destroy(attr.as_mut_ptr());
             }
-            q.push_back(v);
-            Ok(())
+            cv
         }
 
-        pub fn pop(&self) -> Option<T> {
-            self.items.lock().expect("loom mutex poisoned").pop_front()
+        /// Waits for a notification or `deadline`; true when it timed out.
+        pub fn wait_until<T>(&self, g: &mut MutexGuard<'_, T>, deadline: Instant) -> bool {
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return true;
+            }
+            let mut now = libc::timespec {
+                tv_sec: 0,
+                tv_nsec: 0,
+            };
+            // SAFETY: `now` is a valid timespec to write.
+            unsafe { libc::clock_gettime(libc::CLOCK_MONOTONIC, &mut now) };
+            let nanos = now.tv_nsec as u64 + u64::from(left.subsec_nanos());
+            let at = libc::timespec {
+                tv_sec: now.tv_sec
+                    + left.as_secs() as libc::time_t
+                    + (nanos / 1_000_000_000) as libc::time_t,
+                tv_nsec: (nanos % 1_000_000_000) as libc::c_long,
+            };
+            // SAFETY: the guard holds its mutex, as pthread_cond_timedwait
+            // requires; both were initialized and are not moved.
+            let rc = unsafe { libc::pthread_cond_timedwait(self.raw.get(), g.m.raw.get(), &at) };
+            rc == libc::ETIMEDOUT
         }
 
-        pub fn is_empty(&self) -> bool {
-            self.items.lock().expect("loom mutex poisoned").is_empty()
+        pub fn notify_one(&self) {
+            // SAFETY: initialized in `new`, not moved.
+            unsafe { libc::pthread_cond_signal(self.raw.get()) };
+        }
+    }
+
+    impl Default for Condvar {
+        fn default() -> Condvar {
+            Condvar::new()
+        }
+    }
+
+    impl Drop for Condvar {
+        fn drop(&mut self) {
+            // SAFETY: nobody waits on it (we have `&mut self`).
+            unsafe { libc::pthread_cond_destroy(self.raw.get()) };
+        }
+    }
+
+    impl fmt::Debug for Condvar {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("Condvar { .. }")
+        }
+    }
+
+    /// An atomic emulated with a pthread mutex, which the tools follow
+    /// (the orderings asked for are all given, and more).
+    #[derive(Debug, Default)]
+    pub struct AtomicU64(Mutex<u64>);
+
+    impl AtomicU64 {
+        pub fn new(v: u64) -> AtomicU64 {
+            AtomicU64(Mutex::new(v))
         }
 
-        pub fn len(&self) -> usize {
-            self.items.lock().expect("loom mutex poisoned").len()
+        pub fn load(&self, _: Ordering) -> u64 {
+            *self.0.lock()
+        }
+
+        pub fn store(&self, v: u64, _: Ordering) {
+            *self.0.lock() = v;
+        }
+
+        pub fn fetch_add(&self, v: u64, _: Ordering) -> u64 {
+            let mut n = self.0.lock();
+            let old = *n;
+            *n = old.wrapping_add(v);
+            old
         }
     }
 }
 
 pub use imp::*;
+#[cfg(any(loom, tagcache_valgrind))]
+use std::collections::VecDeque;
 pub use std::sync::atomic::Ordering;
+
+/// A bounded FIFO behind the build's mutex, with `ArrayQueue`'s API, for
+/// the checkers' builds. Each operation is atomic, as `ArrayQueue`'s are
+/// linearizable; what it does not check is `ArrayQueue`'s own lock-free
+/// algorithm (see docs/concurrency.md).
+#[cfg(any(loom, tagcache_valgrind))]
+#[derive(Debug)]
+pub struct Queue<T> {
+    cap: usize,
+    items: Mutex<VecDeque<T>>,
+}
+
+#[cfg(any(loom, tagcache_valgrind))]
+impl<T> Queue<T> {
+    pub fn new(cap: usize) -> Queue<T> {
+        assert!(cap > 0, "capacity must be non-zero");
+        Queue {
+            cap,
+            items: Mutex::new(VecDeque::with_capacity(cap)),
+        }
+    }
+
+    pub fn push(&self, v: T) -> Result<(), T> {
+        let mut q = self.items.lock();
+        if q.len() == self.cap {
+            return Err(v);
+        }
+        q.push_back(v);
+        Ok(())
+    }
+
+    pub fn pop(&self) -> Option<T> {
+        self.items.lock().pop_front()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.items.lock().is_empty()
+    }
+
+    pub fn len(&self) -> usize {
+        self.items.lock().len()
+    }
+}
 
 /// What the pool's tests share between threads, run under loom's scheduler
 /// in the model build and on OS threads otherwise.
