@@ -5,8 +5,10 @@
 #
 # The --cfg loom build has its own target directory (target/loom, or
 # $LOOM_TARGET_DIR): its RUSTFLAGS differ from the normal build's, so
-# sharing one would rebuild everything both ways. It is a debug build: the
-# models run in seconds, and a cold build is about 3 minutes on 2 cores.
+# sharing one would rebuild everything both ways. It is a debug build with
+# line tables only (half the disk of full debug info, backtraces keep their
+# lines): the models run in seconds, and a cold build plus the run takes
+# about 3 minutes on 2 cores.
 #
 # Extra arguments go to the test binary (e.g. a test name, --nocapture to
 # see how many interleavings each model ran). Prints "N passed, N failed"
@@ -21,6 +23,7 @@ echo "loom.sh: LOOM_MAX_PREEMPTIONS=$LOOM_MAX_PREEMPTIONS"
 (
     cd "$root" &&
         RUSTFLAGS="--cfg loom" CARGO_TARGET_DIR="${LOOM_TARGET_DIR:-$root/target/loom}" \
+            CARGO_PROFILE_DEV_DEBUG="${CARGO_PROFILE_DEV_DEBUG:-line-tables-only}" \
             cargo test --locked --lib -- loom_model "$@" 2>&1
 ) | tee "$log"
 rc=${PIPESTATUS[0]}
