@@ -2,7 +2,8 @@
 # Every test, as CI runs them: install what is missing, build (release),
 # start tagcache-server on a free port, then the lint gate (rustfmt,
 # clippy -D warnings with the workspace lints), cargo test (workspace), the
-# extension load check, the phpt suite, the quick stress run and the
+# extension load check, the phpt suite, the pool's loom model tests
+# (scripts/loom.sh), the quick stress runs (one server, and three), the
 # memory check, the PHP library's suites (scripts/test-php-lib.sh), and
 # everything again under a thread-safe PHP (scripts/test-zts.sh).
 # Prints "N passed, N failed" last; exits non-zero on any failure.
@@ -83,6 +84,9 @@ counted() {
         fail_step "$label exited $rc"
     fi
 }
+
+# The pool's model tests: its own --cfg loom build (target/loom, debug).
+counted "loom model tests of the pool (scripts/loom.sh)" "$root/scripts/loom.sh"
 
 for s in stress/run.php:--quick stress/memory.php:--quick; do
     file="${s%%:*}"

@@ -25,6 +25,7 @@ pub mod protocol;
 pub mod registry;
 pub mod replies;
 pub(crate) mod spare;
+pub(crate) mod sync;
 
 use batch::Batch;
 use config::{DownServer, Options, Persistent};

@@ -3,13 +3,16 @@
 //! connection exclusively and gives it back on drop. A connection that is
 //! dirty (replies owed, half a reply read), broken, or made by another
 //! process (fork) is closed instead of going back.
+//!
+//! The pool is generic over what it pools (`Pooled`): `Conn` everywhere in
+//! the product, a model connection in the model tests (pool_loom.rs), which
+//! run this same code under loom with the primitives of sync.rs swapped
+//! (docs/concurrency.md).
 
 use super::conn::{Conn, ConnOpts};
 use super::error::{Error, Result};
-use crossbeam_queue::ArrayQueue;
-use parking_lot::{Condvar, Mutex};
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{Duration, Instant};
+use super::sync::{AtomicU64, Condvar, Instant, Mutex, Ordering, Queue};
+use std::time::Duration;
 
 /// An idle connection given back less than this long ago, in the current
 /// failure epoch, is reused without the stale check.
@@ -18,9 +21,11 @@ const TRUST_IDLE: Duration = Duration::from_millis(1000);
 #[derive(Debug, Default)]
 struct State {
     /// Connections of this process made (or being made) and not yet
-    /// closed: idle + busy. Always `created - discarded` once no connect is
-    /// in progress; never more than the pool's size.
+    /// closed: idle + busy. Always `created - discarded + connecting`
+    /// (`audit`); never more than the pool's size.
     open: usize,
+    /// Of `open`, connects in progress (counted, not yet made or failed).
+    connecting: usize,
     /// Threads waiting for a connection.
     waiters: usize,
     /// The server could not be reached: callers that ask for a retry
@@ -98,11 +103,84 @@ impl PoolStats {
     }
 }
 
+/// What the pool pools: one connection, owned by one checkout at a time,
+/// that answers the pool's questions about itself. `Conn` in the product.
+pub trait Pooled: Sized {
+    /// What a connection needs to be made.
+    type Opts;
+    /// A new connection (the pool has counted it in `open` already).
+    fn connect(o: &Self::Opts) -> Result<Self>;
+    /// The server's name, for error messages.
+    fn addr(o: &Self::Opts) -> &str;
+    /// The current process generation (fork.rs).
+    fn generation(o: &Self::Opts) -> u64;
+    /// Made in process generation `gen`.
+    fn made_in(&self, gen: u64) -> bool;
+    /// Fit to go back to the pool: nothing owed, nothing half read, no
+    /// error seen, made by this process.
+    fn reusable(&self) -> bool;
+    /// An error was seen on it (its siblings may be dead too).
+    fn is_broken(&self) -> bool;
+    /// The server closed it while it was idle (one poll, no round trip).
+    fn is_stale(&self) -> bool;
+    /// Reusable without the stale check: known good in failure epoch
+    /// `epoch`, and idle for less than `trust`.
+    fn trusted(&self, epoch: u64, trust: Duration) -> bool;
+    /// Known good in failure epoch `epoch`.
+    fn known_good(&mut self, epoch: u64);
+    /// It goes back to the pool now.
+    fn went_idle(&mut self);
+}
+
+impl Pooled for Conn {
+    type Opts = ConnOpts;
+
+    fn connect(o: &ConnOpts) -> Result<Conn> {
+        Conn::connect(o)
+    }
+
+    fn addr(o: &ConnOpts) -> &str {
+        &o.addr
+    }
+
+    fn generation(_: &ConnOpts) -> u64 {
+        super::fork::generation()
+    }
+
+    fn made_in(&self, gen: u64) -> bool {
+        Conn::made_in(self, gen)
+    }
+
+    fn reusable(&self) -> bool {
+        Conn::reusable(self)
+    }
+
+    fn is_broken(&self) -> bool {
+        Conn::is_broken(self)
+    }
+
+    fn is_stale(&self) -> bool {
+        Conn::is_stale(self)
+    }
+
+    fn trusted(&self, epoch: u64, trust: Duration) -> bool {
+        Conn::trusted(self, epoch, trust)
+    }
+
+    fn known_good(&mut self, epoch: u64) {
+        Conn::known_good(self, epoch)
+    }
+
+    fn went_idle(&mut self) {
+        Conn::went_idle(self)
+    }
+}
+
 #[derive(Debug)]
-pub struct Pool {
-    opts: ConnOpts,
+pub struct Pool<C: Pooled = Conn> {
+    opts: C::Opts,
     size: usize,
-    idle: ArrayQueue<Conn>,
+    idle: Queue<C>,
     state: Mutex<State>,
     freed: Condvar,
     /// The process generation the pool's connections belong to (fork.rs);
@@ -115,14 +193,14 @@ pub struct Pool {
 }
 
 /// One connection, owned exclusively until dropped.
-pub struct Guard<'a> {
-    pool: &'a Pool,
-    conn: Option<Conn>,
+pub struct Guard<'a, C: Pooled = Conn> {
+    pool: &'a Pool<C>,
+    conn: Option<C>,
 }
 
-impl std::ops::Deref for Guard<'_> {
-    type Target = Conn;
-    fn deref(&self) -> &Conn {
+impl<C: Pooled> std::ops::Deref for Guard<'_, C> {
+    type Target = C;
+    fn deref(&self) -> &C {
         // The option is only emptied in drop.
         self.conn
             .as_ref()
@@ -130,7 +208,7 @@ impl std::ops::Deref for Guard<'_> {
     }
 }
 
-impl Drop for Guard<'_> {
+impl<C: Pooled> Drop for Guard<'_, C> {
     fn drop(&mut self) {
         if let Some(c) = self.conn.take() {
             self.pool.give_back(c);
@@ -140,21 +218,28 @@ impl Drop for Guard<'_> {
 
 impl Pool {
     pub fn new(opts: ConnOpts, size: usize) -> Pool {
+        Pool::with_opts(opts, size)
+    }
+}
+
+impl<C: Pooled> Pool<C> {
+    /// A pool of at most `size` connections made with `opts`.
+    pub fn with_opts(opts: C::Opts, size: usize) -> Pool<C> {
         let size = size.max(1);
         Pool {
+            gen: AtomicU64::new(C::generation(&opts)),
             opts,
             size,
-            idle: ArrayQueue::new(size),
+            idle: Queue::new(size),
             state: Mutex::new(State::default()),
             freed: Condvar::new(),
-            gen: AtomicU64::new(super::fork::generation()),
             epoch: AtomicU64::new(0),
             counters: Counters::default(),
         }
     }
 
     pub fn addr(&self) -> &str {
-        &self.opts.addr
+        C::addr(&self.opts)
     }
 
     pub fn size(&self) -> usize {
@@ -165,7 +250,7 @@ impl Pool {
     /// of each idle one (closing a copy does not touch the parent's socket)
     /// and start counting from zero.
     fn after_fork_check(&self) {
-        let me = super::fork::generation();
+        let me = C::generation(&self.opts);
         if self.gen.load(Ordering::Acquire) == me {
             return;
         }
@@ -180,11 +265,12 @@ impl Pool {
             *st = State::default();
             self.counters.reset();
             self.gen.store(me, Ordering::Release);
+            self.audit(&st);
         }
     }
 
     /// A connection, waiting until `deadline` when all are busy.
-    pub fn checkout(&self, timeout: Duration) -> Result<Guard<'_>> {
+    pub fn checkout(&self, timeout: Duration) -> Result<Guard<'_, C>> {
         self.checkout_with(timeout, false)
     }
 
@@ -194,7 +280,7 @@ impl Pool {
     /// that is not `Kind::resend_safe`, or any batch when `retry` is 0 or
     /// its tries are used up), so a server restart never fails it
     /// needlessly.
-    pub fn checkout_with(&self, timeout: Duration, verify: bool) -> Result<Guard<'_>> {
+    pub fn checkout_with(&self, timeout: Duration, verify: bool) -> Result<Guard<'_, C>> {
         self.checkout_inner(Some(timeout), verify, Duration::ZERO)
     }
 
@@ -207,14 +293,14 @@ impl Pool {
         timeout: Duration,
         verify: bool,
         retry_interval: Duration,
-    ) -> Result<Guard<'_>> {
+    ) -> Result<Guard<'_, C>> {
         self.checkout_inner(Some(timeout), verify, retry_interval)
     }
 
     /// A connection only if one is idle or may be made now (fan-out takes
     /// extra connections this way, so two fan-outs cannot deadlock).
     /// `verify` as for `checkout_with`.
-    pub fn try_checkout(&self, verify: bool) -> Result<Option<Guard<'_>>> {
+    pub fn try_checkout(&self, verify: bool) -> Result<Option<Guard<'_, C>>> {
         match self.checkout_inner(None, verify, Duration::ZERO) {
             Ok(g) => Ok(Some(g)),
             Err(Error::PoolExhausted { .. }) => Ok(None),
@@ -227,13 +313,13 @@ impl Pool {
         timeout: Option<Duration>,
         verify: bool,
         retry_interval: Duration,
-    ) -> Result<Guard<'_>> {
+    ) -> Result<Guard<'_, C>> {
         self.after_fork_check();
         let mut deadline = None;
         let mut waited = false;
         loop {
             if let Some(mut c) = self.idle.pop() {
-                if !c.of_this_process() {
+                if !c.made_in(C::generation(&self.opts)) {
                     self.discard(c);
                     continue;
                 }
@@ -261,16 +347,25 @@ impl Pool {
             if st.open < self.size {
                 self.may_connect(&mut st, retry_interval)?;
                 st.open += 1;
+                st.connecting += 1;
+                self.audit(&st);
                 drop(st);
-                return match Conn::connect(&self.opts) {
+                return match C::connect(&self.opts) {
                     Ok(mut c) => {
                         c.known_good(self.epoch.load(Ordering::Acquire));
+                        let mut st = self.state.lock();
+                        st.connecting -= 1;
+                        st.down = None;
+                        // Under the lock, so that `audit` sees it with the
+                        // change of `connecting`.
                         self.counters.created.fetch_add(1, Ordering::Relaxed);
-                        self.state.lock().down = None;
+                        self.audit(&st);
+                        drop(st);
                         Ok(self.guard(c))
                     }
                     Err(e) => {
                         let mut st = self.state.lock();
+                        st.connecting -= 1;
                         st.closed(1);
                         st.down = Some(Down {
                             since: Instant::now(),
@@ -279,6 +374,7 @@ impl Pool {
                         if st.waiters > 0 {
                             self.freed.notify_one();
                         }
+                        self.audit(&st);
                         Err(e)
                     }
                 };
@@ -297,7 +393,7 @@ impl Pool {
                 self.counters.waits.fetch_add(1, Ordering::Relaxed);
             }
             st.waiters += 1;
-            let timed_out = self.freed.wait_until(&mut st, deadline).timed_out();
+            let timed_out = self.freed.wait_until(&mut st, deadline);
             st.waiters -= 1;
             if timed_out && self.idle.is_empty() && st.open >= self.size {
                 self.counters.timeouts.fetch_add(1, Ordering::Relaxed);
@@ -323,7 +419,7 @@ impl Pool {
             return Ok(());
         }
         Err(Error::ServerDown {
-            addr: self.opts.addr.to_string(),
+            addr: self.addr().to_string(),
             reason: down.reason.clone(),
             retry_ms: until.saturating_duration_since(now).as_millis(),
         })
@@ -331,20 +427,20 @@ impl Pool {
 
     fn exhausted(&self, busy: usize, waited: Duration) -> Error {
         Error::PoolExhausted {
-            addr: self.opts.addr.to_string(),
+            addr: self.addr().to_string(),
             busy,
             ms: waited.as_millis(),
         }
     }
 
-    fn guard(&self, c: Conn) -> Guard<'_> {
+    fn guard(&self, c: C) -> Guard<'_, C> {
         Guard {
             pool: self,
             conn: Some(c),
         }
     }
 
-    fn give_back(&self, mut c: Conn) {
+    fn give_back(&self, mut c: C) {
         if !c.reusable() {
             if c.is_broken() {
                 self.epoch.fetch_add(1, Ordering::AcqRel);
@@ -364,12 +460,15 @@ impl Pool {
         }
     }
 
-    fn discard(&self, c: Conn) {
-        // A connection of an earlier process generation was already
-        // forgotten by after_fork_check: it is not counted again.
-        let ours = c.made_in(self.gen.load(Ordering::Acquire));
-        drop(c);
+    fn discard(&self, c: C) {
         let mut st = self.state.lock();
+        // A connection of an earlier process generation was already
+        // forgotten by after_fork_check: it is not counted again. Asked
+        // under the lock, which after_fork_check holds while it forgets
+        // them and moves `gen` on: asked before it, a connection of the
+        // parent could be judged ours, then taken off the child's fresh
+        // count (pool_loom.rs: fork_while_a_guard_is_held).
+        let ours = c.made_in(self.gen.load(Ordering::Acquire));
         if ours {
             self.counters.discarded.fetch_add(1, Ordering::Relaxed);
             st.closed(1);
@@ -377,6 +476,10 @@ impl Pool {
         if st.waiters > 0 {
             self.freed.notify_one();
         }
+        self.audit(&st);
+        drop(st);
+        // Closed outside the lock.
+        drop(c);
     }
 
     /// Closes the idle connections (busy ones close when given back dirty,
@@ -386,6 +489,30 @@ impl Pool {
         while let Some(c) = self.idle.pop() {
             self.discard(c);
         }
+    }
+
+    /// The pool's accounting, checked under the state lock after every
+    /// change: in the model tests (`--cfg loom`) and debug builds only.
+    /// `created` and `discarded` change only under the lock, so the
+    /// identity is exact there.
+    fn audit(&self, st: &State) {
+        if !cfg!(any(loom, debug_assertions)) {
+            return;
+        }
+        let created = self.counters.created.load(Ordering::Relaxed);
+        let discarded = self.counters.discarded.load(Ordering::Relaxed);
+        assert!(
+            st.open <= self.size,
+            "pool: {} open > size {}",
+            st.open,
+            self.size
+        );
+        assert!(st.connecting <= st.open, "pool: {st:?}");
+        assert_eq!(
+            Some(st.open as u64),
+            (created + st.connecting as u64).checked_sub(discarded),
+            "pool: open != created {created} - discarded {discarded} + connecting ({st:?})"
+        );
     }
 
     pub fn stats(&self) -> PoolStats {
@@ -408,3 +535,7 @@ impl Pool {
         }
     }
 }
+
+#[cfg(test)]
+#[path = "pool_loom.rs"]
+mod loom_model;
