@@ -1,16 +1,12 @@
 //! fork() from a process whose other threads are using a shared persistent
 //! pool (pcntl_fork() under ZTS PHP): the child's pool starts clean and no
-//! lock of the pool or of the registry is inherited held. Without the fork
-//! handlers of registry.rs, a child hangs in its first call on a lock held
-//! by a thread that does not exist in the child (1 fork in 12 in the
-//! threaded PHP stress run).
-//!
-//! Known gap (for the pool's own fork handling): a fork while another
-//! thread is half-way through a push or pop of the lock-free idle queue
-//! leaves that queue half-updated in the child, whose first pop then spins
-//! forever (about 1 fork in 2,000 with 16 threads on a pool of 1).
-//! `fork_while_threads_make_calls` shows it; it is ignored until the pool
-//! handles it.
+//! lock of the pool or of the registry is inherited held, and no half-done
+//! push or pop of the lock-free idle queue. The child never touches its
+//! parent's pool state or registry: each is per process generation
+//! (pool.rs `Gen`, registry.rs), made afresh in the child. Without that, a
+//! child hung in its first call on a lock held by a thread that does not
+//! exist in it (1 fork in 12 in the threaded PHP stress run), or spun on
+//! the queue (1 fork in 2,000 with 16 threads on a pool of 1).
 //!
 //! Run: `cargo build --release -p tagcache-server && cargo test --test fork_threads`.
 
@@ -105,13 +101,11 @@ fn call_worker(c: Client, t: usize, stop: Arc<AtomicBool>) -> u64 {
 }
 
 #[test]
-#[ignore = "the zts branch's fork handlers were not merged; the pool's per-generation state replaces them next"]
 fn fork_while_threads_hold_the_pool_locks() {
     fork_under_load(100, |c, port, _t, stop| lock_worker(c, port, stop));
 }
 
 #[test]
-#[ignore = "the idle queue's half-done push/pop at fork time: see the module doc"]
 fn fork_while_threads_make_calls() {
     fork_under_load(400, |c, _port, t, stop| call_worker(c, t, stop));
 }

@@ -60,20 +60,6 @@ struct Counters {
     timeouts: AtomicU64,
 }
 
-impl Counters {
-    fn reset(&self) {
-        for c in [
-            &self.created,
-            &self.reused,
-            &self.discarded,
-            &self.waits,
-            &self.timeouts,
-        ] {
-            c.store(0, Ordering::Relaxed);
-        }
-    }
-}
-
 /// A snapshot of the pool, for `stats()['pool']`.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct PoolStats {
@@ -130,6 +116,11 @@ pub trait Pooled: Sized {
     fn known_good(&mut self, epoch: u64);
     /// It goes back to the pool now.
     fn went_idle(&mut self);
+    /// Its OS handle (a file descriptor), which a forked child closes its
+    /// copy of without touching the connection itself (`close_inherited`).
+    fn handle(&self) -> Option<u64>;
+    /// In a forked child: close the child's copy of an inherited handle.
+    fn close_inherited(o: &Self::Opts, handle: u64);
 }
 
 impl Pooled for Conn {
@@ -174,22 +165,103 @@ impl Pooled for Conn {
     fn went_idle(&mut self) {
         Conn::went_idle(self)
     }
+
+    fn handle(&self) -> Option<u64> {
+        u64::try_from(self.raw_fd()).ok()
+    }
+
+    fn close_inherited(_: &ConnOpts, handle: u64) {
+        if let Ok(fd) = i32::try_from(handle) {
+            // SAFETY: `fd` is this process's copy of a socket of the
+            // parent's connection; the connection object that owned it is
+            // never used or dropped in this process (pool.rs: `renew`), so
+            // nothing else closes it or uses the number.
+            unsafe { libc::close(fd) };
+        }
+    }
 }
 
 #[derive(Debug)]
 pub struct Pool<C: Pooled = Conn> {
     opts: C::Opts,
     size: usize,
-    idle: Queue<C>,
-    state: Mutex<State>,
-    freed: Condvar,
-    /// The process generation the pool's connections belong to (fork.rs);
-    /// a fork changes it.
-    gen: AtomicU64,
+    /// The pool's state in the current process generation (fork.rs): the
+    /// address of a `Box<Gen<C>>`, kept as an integer (sync.rs has 64-bit
+    /// atomics in every build). A forked child makes a fresh one and never
+    /// touches its parent's (`renew`).
+    cur: AtomicU64,
     /// Bumped whenever a connection is found broken: every idle connection
     /// known good in an older epoch is checked before reuse.
     epoch: AtomicU64,
+    _owns: std::marker::PhantomData<Box<Gen<C>>>,
+}
+
+/// Everything of a pool that belongs to one process generation.
+///
+/// A forked child has only the thread that forked: a lock held by another
+/// thread of the parent at that moment stays held in the child for good,
+/// and a push or pop of the lock-free idle queue that another thread was
+/// half way through stays half done (a pop there spins for ever). So the
+/// child never uses its parent's `Gen`: it makes a fresh one, closes its
+/// copies of the parent's sockets through `handles` (plain atomics, safe to
+/// read whatever the parent's threads were doing), and leaks the rest.
+#[derive(Debug)]
+struct Gen<C: Pooled> {
+    gen: u64,
+    idle: Queue<C>,
+    state: Mutex<State>,
+    freed: Condvar,
     counters: Counters,
+    /// The handle of each connection of this generation not yet closed, at
+    /// most one per connection the pool may have (`NO_HANDLE`: a free
+    /// slot). Written under `state`'s lock; read without it in a child.
+    handles: Box<[AtomicU64]>,
+}
+
+const NO_HANDLE: u64 = u64::MAX;
+
+impl<C: Pooled> Gen<C> {
+    fn new(gen: u64, size: usize) -> Gen<C> {
+        Gen {
+            gen,
+            idle: Queue::new(size),
+            state: Mutex::new(State::default()),
+            freed: Condvar::new(),
+            counters: Counters::default(),
+            handles: (0..size).map(|_| AtomicU64::new(NO_HANDLE)).collect(),
+        }
+    }
+
+    /// Notes a new connection's handle (under the state lock).
+    fn note_handle(&self, c: &C) {
+        let Some(h) = c.handle() else { return };
+        if let Some(slot) = self
+            .handles
+            .iter()
+            .find(|s| s.load(Ordering::Relaxed) == NO_HANDLE)
+        {
+            slot.store(h, Ordering::Release);
+        }
+    }
+
+    /// Forgets a closed connection's handle (under the state lock).
+    fn forget_handle(&self, c: &C) {
+        let Some(h) = c.handle() else { return };
+        if let Some(slot) = self.handles.iter().find(|s| s.load(Ordering::Relaxed) == h) {
+            slot.store(NO_HANDLE, Ordering::Release);
+        }
+    }
+}
+
+impl<C: Pooled> Drop for Pool<C> {
+    fn drop(&mut self) {
+        let p = self.cur_ptr();
+        // SAFETY: `cur` always holds the address of a live `Box<Gen<C>>`
+        // made by `with_opts` or `renew`, owned by this pool; nothing can
+        // use it once the pool is dropped. Generations it replaced were
+        // leaked on purpose and are not freed here.
+        drop(unsafe { Box::from_raw(p) });
+    }
 }
 
 /// One connection, owned exclusively until dropped.
@@ -226,15 +298,65 @@ impl<C: Pooled> Pool<C> {
     /// A pool of at most `size` connections made with `opts`.
     pub fn with_opts(opts: C::Opts, size: usize) -> Pool<C> {
         let size = size.max(1);
+        let first = Box::new(Gen::<C>::new(C::generation(&opts), size));
         Pool {
-            gen: AtomicU64::new(C::generation(&opts)),
+            cur: AtomicU64::new(Box::into_raw(first).expose_provenance() as u64),
             opts,
             size,
-            idle: Queue::new(size),
-            state: Mutex::new(State::default()),
-            freed: Condvar::new(),
             epoch: AtomicU64::new(0),
-            counters: Counters::default(),
+            _owns: std::marker::PhantomData,
+        }
+    }
+
+    fn cur_ptr(&self) -> *mut Gen<C> {
+        std::ptr::with_exposed_provenance_mut(self.cur.load(Ordering::Acquire) as usize)
+    }
+
+    /// The state of the current process generation (made at first use in
+    /// a forked child).
+    fn g(&self) -> &Gen<C> {
+        let me = C::generation(&self.opts);
+        loop {
+            let p = self.cur_ptr();
+            // SAFETY: `cur` always holds the address of a live `Gen`: made
+            // by `with_opts` or `renew`, freed only when the pool is
+            // dropped; a generation `renew` replaces is leaked, never freed,
+            // so a reference to it stays valid as long as the pool.
+            let g = unsafe { &*p };
+            if g.gen == me {
+                return g;
+            }
+            self.renew(p, g, me);
+        }
+    }
+
+    /// In a forked child: the parent's generation `old` (at `p`) is
+    /// replaced by a fresh one. The child closes its copies of the
+    /// parent's sockets (their numbers read from plain atomics) and never
+    /// touches anything else of `old`, which is leaked: its lock may be
+    /// held and its queue half updated by threads that do not exist here.
+    /// Its connection objects are never dropped (that would close the
+    /// numbers again), neither those in its queue nor any given back later
+    /// (`discard`). Counts start from zero.
+    fn renew(&self, p: *mut Gen<C>, old: &Gen<C>, me: u64) {
+        let fresh = Box::into_raw(Box::new(Gen::<C>::new(me, self.size)));
+        let swapped = self.cur.compare_exchange(
+            p.expose_provenance() as u64,
+            fresh.expose_provenance() as u64,
+            Ordering::AcqRel,
+            Ordering::Acquire,
+        );
+        if swapped.is_ok() {
+            for slot in old.handles.iter() {
+                let h = slot.swap(NO_HANDLE, Ordering::AcqRel);
+                if h != NO_HANDLE {
+                    C::close_inherited(&self.opts, h);
+                }
+            }
+        } else {
+            // Another thread of the child renewed it first.
+            // SAFETY: `fresh` was made above and never shared.
+            drop(unsafe { Box::from_raw(fresh) });
         }
     }
 
@@ -244,29 +366,6 @@ impl<C: Pooled> Pool<C> {
 
     pub fn size(&self) -> usize {
         self.size
-    }
-
-    /// In a forked child, forget the parent's connections: close our copy
-    /// of each idle one (closing a copy does not touch the parent's socket)
-    /// and start counting from zero.
-    fn after_fork_check(&self) {
-        let me = C::generation(&self.opts);
-        if self.gen.load(Ordering::Acquire) == me {
-            return;
-        }
-        let mut st = self.state.lock();
-        if self.gen.load(Ordering::Acquire) != me {
-            while let Some(c) = self.idle.pop() {
-                drop(c);
-            }
-            // The child starts clean: the parent's connections (idle or
-            // held by threads that do not exist here) and its counts are
-            // not the child's.
-            *st = State::default();
-            self.counters.reset();
-            self.gen.store(me, Ordering::Release);
-            self.audit(&st);
-        }
     }
 
     /// A connection, waiting until `deadline` when all are busy.
@@ -314,15 +413,11 @@ impl<C: Pooled> Pool<C> {
         verify: bool,
         retry_interval: Duration,
     ) -> Result<Guard<'_, C>> {
-        self.after_fork_check();
+        let g = self.g();
         let mut deadline = None;
         let mut waited = false;
         loop {
-            if let Some(mut c) = self.idle.pop() {
-                if !c.made_in(C::generation(&self.opts)) {
-                    self.discard(c);
-                    continue;
-                }
+            if let Some(mut c) = g.idle.pop() {
                 // An idle connection whose server closed it (a restart, an
                 // idle timeout) is readable or hung up: one poll(0) tells.
                 // It is asked of a connection idle for a while, older than
@@ -340,31 +435,32 @@ impl<C: Pooled> Pool<C> {
                     }
                     c.known_good(epoch);
                 }
-                self.counters.reused.fetch_add(1, Ordering::Relaxed);
+                g.counters.reused.fetch_add(1, Ordering::Relaxed);
                 return Ok(self.guard(c));
             }
-            let mut st = self.state.lock();
+            let mut st = g.state.lock();
             if st.open < self.size {
                 self.may_connect(&mut st, retry_interval)?;
                 st.open += 1;
                 st.connecting += 1;
-                self.audit(&st);
+                self.audit(g, &st);
                 drop(st);
                 return match C::connect(&self.opts) {
                     Ok(mut c) => {
                         c.known_good(self.epoch.load(Ordering::Acquire));
-                        let mut st = self.state.lock();
+                        let mut st = g.state.lock();
                         st.connecting -= 1;
                         st.down = None;
+                        g.note_handle(&c);
                         // Under the lock, so that `audit` sees it with the
                         // change of `connecting`.
-                        self.counters.created.fetch_add(1, Ordering::Relaxed);
-                        self.audit(&st);
+                        g.counters.created.fetch_add(1, Ordering::Relaxed);
+                        self.audit(g, &st);
                         drop(st);
                         Ok(self.guard(c))
                     }
                     Err(e) => {
-                        let mut st = self.state.lock();
+                        let mut st = g.state.lock();
                         st.connecting -= 1;
                         st.closed(1);
                         st.down = Some(Down {
@@ -372,16 +468,16 @@ impl<C: Pooled> Pool<C> {
                             reason: e.to_string(),
                         });
                         if st.waiters > 0 {
-                            self.freed.notify_one();
+                            g.freed.notify_one();
                         }
-                        self.audit(&st);
+                        self.audit(g, &st);
                         Err(e)
                     }
                 };
             }
             // A connection given back between the pop above and the lock
             // is in the queue now; the lock orders us with give_back.
-            if !self.idle.is_empty() {
+            if !g.idle.is_empty() {
                 continue;
             }
             let Some(timeout) = timeout else {
@@ -390,13 +486,13 @@ impl<C: Pooled> Pool<C> {
             let deadline = *deadline.get_or_insert_with(|| Instant::now() + timeout);
             if !waited {
                 waited = true;
-                self.counters.waits.fetch_add(1, Ordering::Relaxed);
+                g.counters.waits.fetch_add(1, Ordering::Relaxed);
             }
             st.waiters += 1;
-            let timed_out = self.freed.wait_until(&mut st, deadline);
+            let timed_out = g.freed.wait_until(&mut st, deadline);
             st.waiters -= 1;
-            if timed_out && self.idle.is_empty() && st.open >= self.size {
-                self.counters.timeouts.fetch_add(1, Ordering::Relaxed);
+            if timed_out && g.idle.is_empty() && st.open >= self.size {
+                g.counters.timeouts.fetch_add(1, Ordering::Relaxed);
                 return Err(self.exhausted(st.open, timeout));
             }
         }
@@ -441,7 +537,8 @@ impl<C: Pooled> Pool<C> {
     }
 
     fn give_back(&self, mut c: C) {
-        if !c.reusable() {
+        let g = self.g();
+        if !c.reusable() || !c.made_in(g.gen) {
             if c.is_broken() {
                 self.epoch.fetch_add(1, Ordering::AcqRel);
             }
@@ -449,34 +546,35 @@ impl<C: Pooled> Pool<C> {
             return;
         }
         c.went_idle();
-        if let Err(c) = self.idle.push(c) {
+        if let Err(c) = g.idle.push(c) {
             // Cannot happen (open <= size), but never leak a count.
             self.discard(c);
             return;
         }
-        let st = self.state.lock();
+        let st = g.state.lock();
         if st.waiters > 0 {
-            self.freed.notify_one();
+            g.freed.notify_one();
         }
     }
 
     fn discard(&self, c: C) {
-        let mut st = self.state.lock();
-        // A connection of an earlier process generation was already
-        // forgotten by after_fork_check: it is not counted again. Asked
-        // under the lock, which after_fork_check holds while it forgets
-        // them and moves `gen` on: asked before it, a connection of the
-        // parent could be judged ours, then taken off the child's fresh
-        // count (pool_loom.rs: fork_while_a_guard_is_held).
-        let ours = c.made_in(self.gen.load(Ordering::Acquire));
-        if ours {
-            self.counters.discarded.fetch_add(1, Ordering::Relaxed);
-            st.closed(1);
+        let g = self.g();
+        if !c.made_in(g.gen) {
+            // A connection of the parent, given back in a forked child (by
+            // the thread that forked): its socket was closed by `renew`
+            // and it is not counted here. Dropping it would close that
+            // number again, which may be another socket by now.
+            std::mem::forget(c);
+            return;
         }
+        let mut st = g.state.lock();
+        g.counters.discarded.fetch_add(1, Ordering::Relaxed);
+        st.closed(1);
+        g.forget_handle(&c);
         if st.waiters > 0 {
-            self.freed.notify_one();
+            g.freed.notify_one();
         }
-        self.audit(&st);
+        self.audit(g, &st);
         drop(st);
         // Closed outside the lock.
         drop(c);
@@ -485,8 +583,8 @@ impl<C: Pooled> Pool<C> {
     /// Closes the idle connections (busy ones close when given back dirty,
     /// or stay for the next call).
     pub fn close_idle(&self) {
-        self.after_fork_check();
-        while let Some(c) = self.idle.pop() {
+        let g = self.g();
+        while let Some(c) = g.idle.pop() {
             self.discard(c);
         }
     }
@@ -495,12 +593,12 @@ impl<C: Pooled> Pool<C> {
     /// change: in the model tests (`--cfg loom`) and debug builds only.
     /// `created` and `discarded` change only under the lock, so the
     /// identity is exact there.
-    fn audit(&self, st: &State) {
+    fn audit(&self, g: &Gen<C>, st: &State) {
         if !cfg!(any(loom, debug_assertions)) {
             return;
         }
-        let created = self.counters.created.load(Ordering::Relaxed);
-        let discarded = self.counters.discarded.load(Ordering::Relaxed);
+        let created = g.counters.created.load(Ordering::Relaxed);
+        let discarded = g.counters.discarded.load(Ordering::Relaxed);
         assert!(
             st.open <= self.size,
             "pool: {} open > size {}",
@@ -516,10 +614,10 @@ impl<C: Pooled> Pool<C> {
     }
 
     pub fn stats(&self) -> PoolStats {
-        self.after_fork_check();
-        let st = self.state.lock();
-        let idle = self.idle.len();
-        let c = &self.counters;
+        let g = self.g();
+        let st = g.state.lock();
+        let idle = g.idle.len();
+        let c = &g.counters;
         PoolStats {
             size: self.size,
             open: st.open,

@@ -170,6 +170,16 @@ impl Pooled for ModelConn {
     fn went_idle(&mut self) {
         self.update(|l| l.idle_long = false);
     }
+
+    fn handle(&self) -> Option<u64> {
+        Some(self.id as u64)
+    }
+
+    /// The child's copy of a parent's connection is closed: it no longer
+    /// counts as alive (the object itself is never dropped in the child).
+    fn close_inherited(w: &Self::Opts, _handle: u64) {
+        w.live.fetch_sub(1, SeqCst);
+    }
 }
 
 type ModelPool = Pool<ModelConn>;
@@ -222,8 +232,8 @@ fn timer(p: &ModelPool, d: Duration) {
     #[cfg(loom)]
     {
         crate::client::sync::advance(d);
-        let _st = p.state.lock();
-        p.freed.notify_all();
+        let _st = p.g().state.lock();
+        p.g().freed.notify_all();
     }
     #[cfg(not(loom))]
     {
@@ -235,7 +245,7 @@ fn timer(p: &ModelPool, d: Duration) {
 /// Waits until some thread waits in the pool.
 fn until_a_waiter(p: &ModelPool) {
     loop {
-        if p.state.lock().waiters > 0 {
+        if p.g().state.lock().waiters > 0 {
             return;
         }
         thread::yield_now();
@@ -268,7 +278,7 @@ fn at_rest(p: &ModelPool, w: &World) {
     assert_eq!(s.open as u64, s.created - s.discarded, "{s:?}");
     assert!(s.open <= s.size, "{s:?}");
     assert_eq!(w.live.load(SeqCst), s.open, "connections alive: {s:?}");
-    let st: &State = &p.state.lock();
+    let st: &State = &p.g().state.lock();
     assert_eq!(st.waiters, 0, "{st:?}");
     assert_eq!(st.connecting, 0, "{st:?}");
 }
@@ -409,7 +419,7 @@ fn loom_failed_connect_wakes_a_waiter() {
                     let g = p
                         .checkout_for(LONG, false, retry)
                         .expect("after the interval");
-                    assert!(p.state.lock().down.is_none());
+                    assert!(p.g().state.lock().down.is_none());
                     drop(g);
                     at_rest(&p, &w);
                 }

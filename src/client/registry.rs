@@ -9,7 +9,8 @@ use super::ketama::Ring;
 use super::pool::Pool;
 use parking_lot::Mutex;
 use std::collections::HashMap;
-use std::sync::{Arc, OnceLock};
+use std::sync::atomic::{AtomicPtr, Ordering};
+use std::sync::Arc;
 
 #[derive(Default)]
 struct Registry {
@@ -17,9 +18,44 @@ struct Registry {
     rings: HashMap<String, Arc<Ring>>,
 }
 
+/// The registry of one process generation (fork.rs).
+struct Gen {
+    gen: u64,
+    reg: Mutex<Registry>,
+}
+
+/// The registry of the current process generation. A forked child makes a
+/// fresh, empty one and never takes its parent's lock, which another thread
+/// of the parent may have held at the moment of the fork (and then holds
+/// for good in the child); the parent's is leaked in the child, its pools
+/// still reachable from the objects that hold them (pool.rs renews their
+/// own state the same way).
+static REG: AtomicPtr<Gen> = AtomicPtr::new(std::ptr::null_mut());
+
 fn registry() -> &'static Mutex<Registry> {
-    static REG: OnceLock<Mutex<Registry>> = OnceLock::new();
-    REG.get_or_init(|| Mutex::new(Registry::default()))
+    let me = super::fork::generation();
+    loop {
+        let p = REG.load(Ordering::Acquire);
+        // SAFETY: REG is null or the address of a `Box<Gen>` leaked below:
+        // never freed, so valid for the life of the process.
+        if let Some(g) = unsafe { p.as_ref() } {
+            if g.gen == me {
+                return &g.reg;
+            }
+        }
+        let fresh = Box::into_raw(Box::new(Gen {
+            gen: me,
+            reg: Mutex::new(Registry::default()),
+        }));
+        if REG
+            .compare_exchange(p, fresh, Ordering::AcqRel, Ordering::Acquire)
+            .is_err()
+        {
+            // Another thread made it first.
+            // SAFETY: `fresh` was made above and never shared.
+            drop(unsafe { Box::from_raw(fresh) });
+        }
+    }
 }
 
 /// The persistent pool of `server` for these options, made on first use;

@@ -346,6 +346,26 @@ mod imp {
             *n = old.wrapping_add(v);
             old
         }
+
+        pub fn swap(&self, v: u64, _: Ordering) -> u64 {
+            std::mem::replace(&mut *self.0.lock(), v)
+        }
+
+        pub fn compare_exchange(
+            &self,
+            current: u64,
+            new: u64,
+            _: Ordering,
+            _: Ordering,
+        ) -> Result<u64, u64> {
+            let mut n = self.0.lock();
+            if *n == current {
+                *n = new;
+                Ok(current)
+            } else {
+                Err(*n)
+            }
+        }
     }
 }
 
