@@ -74,7 +74,7 @@ pub fn encode_float(out: &mut Vec<u8>, f: f64) {
 /// otherwise as `__TC_SERIALIZED__` + base64(serialize($s)).
 pub fn encode_str(out: &mut Vec<u8>, s: &[u8]) {
     if str_is_plain(s) {
-        out.extend_from_slice(s);
+        super::scan::append(out, s);
     } else {
         let mut ser = Vec::with_capacity(s.len() + 16);
         let _ = write!(ser, "s:{}:\"", s.len());
@@ -100,11 +100,26 @@ pub fn encode_serialized(out: &mut Vec<u8>, s: Serializer, payload: &[u8]) {
 /// True when `s` can be written as it is: valid UTF-8, no CR, LF or NUL, not
 /// starting with the marker prefix, not numeric by PHP's rules.
 pub fn str_is_plain(s: &[u8]) -> bool {
-    !s.starts_with(MARKER_START)
-        && memchr::memchr3(b'\r', b'\n', 0, s).is_none()
+    if s.starts_with(MARKER_START) {
+        return false;
+    }
+    // Short printable ASCII (most cache values of a bulk write): one pass
+    // word by word (scan.rs), and `numeric` only for a string that starts
+    // the way a number can.
+    if s.len() <= SHORT_STR && super::scan::printable_ascii(s) {
+        let may_be_number = s.first().is_some_and(|&b| {
+            b.is_ascii_digit() || matches!(b, b'+' | b'-' | b'.') || is_php_space(b)
+        });
+        return !may_be_number || numeric(s).is_none();
+    }
+    memchr::memchr3(b'\r', b'\n', 0, s).is_none()
         && numeric(s).is_none()
         && std::str::from_utf8(s).is_ok()
 }
+
+/// Up to this length a string is checked word by word; past it memchr and
+/// the UTF-8 validator, vectorised, are faster per byte.
+const SHORT_STR: usize = 256;
 
 /// A number read as PHP reads a numeric string.
 #[derive(Debug, Clone, Copy, PartialEq)]

@@ -200,7 +200,13 @@ impl Conn {
     }
 
     pub fn reply_read(&self) {
-        self.pending.fetch_sub(1, Ordering::AcqRel);
+        self.replies_read(1);
+    }
+
+    pub fn replies_read(&self, n: u32) {
+        if n > 0 {
+            self.pending.fetch_sub(n, Ordering::AcqRel);
+        }
     }
 
     pub fn mark_broken(&self) {
@@ -377,6 +383,19 @@ impl Conn {
                 }
                 Ok(None)
             }
+        }
+    }
+
+    /// Consumes `line` (a whole reply line, `\n` included) if the buffer
+    /// starts with it.
+    #[inline]
+    pub fn take_line(b: &mut Buffers, line: &[u8]) -> bool {
+        if b.r[b.start..b.end].starts_with(line) {
+            b.start += line.len();
+            b.scanned = b.scanned.max(b.start);
+            true
+        } else {
+            false
         }
     }
 

@@ -165,10 +165,6 @@ impl<'p, 'b> Lane<'p, 'b> {
         self.sent < self.bytes.len()
     }
 
-    fn nth(&self, i: usize) -> usize {
-        self.nths.as_ref().map_or(i, |n| n[i])
-    }
-
     fn fail(&mut self, err: Error) {
         self.conn.mark_broken();
         self.failed = Some(err);
@@ -428,19 +424,36 @@ fn read_lane(
     let conn: &Conn = &lane.conn;
     let mut b = conn.lock();
     let mut bytes = 0;
-    loop {
-        while let Some(r) = conn.next_line(&mut b)? {
-            let nth = lane.nth(lane.received);
+    // Replies read, given back to the connection's pending count once per
+    // call rather than one atomic operation per reply.
+    let start = lane.received;
+    let res = (|| loop {
+        while lane.received < lane.count {
+            let nth = lane
+                .nths
+                .as_ref()
+                .map_or(lane.received, |n| n[lane.received]);
             let kind = batch.kind(job.req(nth));
+            // The common answer of a write (`OK`) is taken whole, without
+            // looking for its line end or parsing it.
+            if let Some(line) = kind.stored_line() {
+                if Conn::take_line(&mut b, line) {
+                    out.put_stored(job.slot(nth));
+                    lane.received += 1;
+                    continue;
+                }
+            }
+            let Some(r) = conn.next_line(&mut b)? else {
+                break;
+            };
             if let Err(e) = out.put(job.slot(nth), kind, Conn::line(&b, r)) {
                 conn.mark_broken();
                 return Err(e);
             }
             lane.received += 1;
-            conn.reply_read();
-            if lane.received == lane.count {
-                return Ok(bytes);
-            }
+        }
+        if lane.received == lane.count {
+            return Ok(bytes);
         }
         match conn.fill(&mut b)? {
             Fill::Data(n) => {
@@ -449,7 +462,9 @@ fn read_lane(
             }
             Fill::WouldBlock => return Ok(bytes),
         }
-    }
+    })();
+    conn.replies_read((lane.received - start) as u32);
+    res
 }
 
 /// The one request of `job` on one connection: write it, busy-poll, wait,

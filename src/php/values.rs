@@ -42,6 +42,12 @@ fn call(name: &str, args: Vec<&dyn IntoZvalDyn>) -> PResult<Zval> {
 /// Appends the wire text of `v`.
 pub fn encode(v: &Zval, ser: Serializer, out: &mut Vec<u8>) -> PResult<()> {
     let v = v.dereference();
+    // Strings, the common value of a bulk write, before the type dispatch
+    // of `get_type` (a fifth of the cost of encoding a short string).
+    if let Some(s) = v.zend_str() {
+        codec::encode_str(out, s.as_bytes());
+        return Ok(());
+    }
     match v.get_type() {
         DataType::Null | DataType::Undef => codec::encode_null(out),
         DataType::False => codec::encode_bool(out, false),
