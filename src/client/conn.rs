@@ -249,9 +249,7 @@ impl Conn {
         if spin.is_zero() {
             return Ok(false);
         }
-        let skip = self.spin_skip.load(Ordering::Relaxed);
-        if skip > 0 {
-            self.spin_skip.store(skip - 1, Ordering::Relaxed);
+        if !self.spin_turn() {
             return Ok(false);
         }
         let start = Instant::now();
@@ -260,11 +258,28 @@ impl Conn {
                 return Ok(true);
             }
             if start.elapsed() >= spin {
-                self.spin_skip.store(SPIN_BACKOFF, Ordering::Relaxed);
+                self.spin_missed();
                 return Ok(false);
             }
             std::thread::yield_now();
         }
+    }
+
+    /// Whether this wait may busy-poll: false for the `SPIN_BACKOFF` waits
+    /// after a spin that found nothing (counted down here).
+    pub fn spin_turn(&self) -> bool {
+        let skip = self.spin_skip.load(Ordering::Relaxed);
+        if skip > 0 {
+            self.spin_skip.store(skip - 1, Ordering::Relaxed);
+            return false;
+        }
+        true
+    }
+
+    /// A busy-poll saw no reply within its window: the next waits sleep
+    /// at once.
+    pub fn spin_missed(&self) {
+        self.spin_skip.store(SPIN_BACKOFF, Ordering::Relaxed);
     }
 
     /// Waits until the socket is ready for `flags` or the deadline passes.

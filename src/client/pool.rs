@@ -11,6 +11,10 @@ use parking_lot::{Condvar, Mutex};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
+/// The time per request of a batch assumed before one was measured: about
+/// what the reference server takes for a PUT with tags on a loaded host.
+pub const DEFAULT_PER_REQUEST: Duration = Duration::from_micros(1);
+
 /// An idle connection given back less than this long ago, in the current
 /// failure epoch, is reused without the stale check.
 const TRUST_IDLE: Duration = Duration::from_millis(1000);
@@ -112,6 +116,8 @@ pub struct Pool {
     /// known good in an older epoch is checked before reuse.
     epoch: AtomicU64,
     counters: Counters,
+    /// `per_request`, in ns (0: nothing measured yet).
+    reply_ns: AtomicU64,
 }
 
 /// One connection, owned exclusively until dropped.
@@ -150,7 +156,29 @@ impl Pool {
             gen: AtomicU64::new(super::fork::generation()),
             epoch: AtomicU64::new(0),
             counters: Counters::default(),
+            reply_ns: AtomicU64::new(0),
         }
+    }
+
+    /// How long a batch takes per request, from its first byte sent to its
+    /// last reply read, as measured on this server's recent batches
+    /// (`DEFAULT_PER_REQUEST` before the first one). The engine busy-polls
+    /// only for batches whose replies it expects back within the spin
+    /// window.
+    pub fn per_request(&self) -> Duration {
+        match self.reply_ns.load(Ordering::Relaxed) {
+            0 => DEFAULT_PER_REQUEST,
+            ns => Duration::from_nanos(ns),
+        }
+    }
+
+    /// Adds a batch's measured time per request to the estimate (a moving
+    /// average over about the last four batches).
+    pub fn learn_per_request(&self, d: Duration) {
+        let ns = u64::try_from(d.as_nanos()).unwrap_or(u64::MAX).max(1);
+        let old = self.reply_ns.load(Ordering::Relaxed);
+        let new = if old == 0 { ns } else { old - old / 4 + ns / 4 };
+        self.reply_ns.store(new.max(1), Ordering::Relaxed);
     }
 
     pub fn addr(&self) -> &str {

@@ -173,6 +173,7 @@ impl Plan {
         // TTL and tags are the same for every item: written once.
         let meta = meta(tags, ttl)?;
         self.call(Shape::Stored, |b| {
+            let alone = b.is_empty();
             b.reserve(items.len(), items.len() * 64);
             ffi::walk(items, |k, value| {
                 with_hash_key(k, |key| {
@@ -180,7 +181,13 @@ impl Plan {
                         values::encode(value, ser, out)
                     })
                 })?
-            })
+            })?;
+            // The keys of a PHP array are unique (an int key and its
+            // decimal text are the same key).
+            if alone {
+                b.keys_distinct();
+            }
+            Ok(())
         })
     }
 
