@@ -21,6 +21,7 @@ use super::batch::Batch;
 use super::conn::{poll_ms, Conn, Fill};
 use super::error::{Error, Result};
 use super::pool::{Guard, Pool};
+use super::protocol::MIN_REPLY_BYTES;
 use super::replies::Replies;
 use nix::poll::{poll, PollFd, PollFlags};
 use std::borrow::Cow;
@@ -128,6 +129,9 @@ struct Lane<'p, 'b> {
     received: usize,
     /// Any reply byte arrived.
     got_bytes: bool,
+    /// Worth a try in the next pass: poll(2) reported its socket, or the
+    /// loop is busy-polling, or a poll timed out.
+    ready: bool,
     /// No progress by then fails the lane.
     wait_until: Instant,
     failed: Option<Error>,
@@ -155,6 +159,7 @@ impl<'p, 'b> Lane<'p, 'b> {
             sent: 0,
             received: 0,
             got_bytes: false,
+            ready: true,
             wait_until,
             failed: None,
             per_request: Duration::ZERO,
@@ -368,6 +373,12 @@ pub fn run<'p>(
     let requests: usize = lanes.iter().map(|l| l.count).sum();
     let deadline = call_deadline(start, waits, requests, total_bytes);
     drive(&mut lanes, jobs, batch, waits, (start, deadline), out);
+    // The connections go back to the pool woken by any byte again.
+    for l in lanes.iter_mut().filter(|l| l.failed.is_none()) {
+        if let Err(e) = l.conn.set_low_water(1) {
+            l.fail(e);
+        }
+    }
     for l in lanes {
         if let Some(err) = l.failed {
             let answered = l.got_bytes;
@@ -408,7 +419,7 @@ fn drive(
     let mut spun = false;
     loop {
         let mut progress = false;
-        for lane in lanes.iter_mut().filter(|l| l.active()) {
+        for lane in lanes.iter_mut().filter(|l| l.active() && l.ready) {
             let mut moved = false;
             if lane.unsent() {
                 match lane.conn.write_slice(&lane.bytes[lane.sent..]) {
@@ -461,6 +472,7 @@ fn drive(
                 .all(|l| l.expected_wait() < waits.spin)
         {
             spun = true;
+            lanes.iter_mut().for_each(|l| l.ready = true);
             std::thread::yield_now();
             continue;
         }
@@ -491,6 +503,16 @@ fn drive(
         else {
             return;
         };
+        // A lane with many replies still to come sleeps until at least the
+        // bytes they must take have arrived (see Conn::set_low_water).
+        for lane in lanes.iter_mut().filter(|l| l.active()) {
+            if let Err(e) = lane.conn.set_low_water(low_water(lane)) {
+                lane.fail(e);
+            }
+        }
+        if !lanes.iter().any(Lane::active) {
+            return;
+        }
         let mut fds: Vec<PollFd<'_>> = lanes
             .iter()
             .filter(|l| l.active())
@@ -503,7 +525,28 @@ fn drive(
             })
             .collect();
         match poll(&mut fds, poll_ms(wake.saturating_duration_since(now))) {
-            Ok(_) | Err(nix::errno::Errno::EINTR) => {}
+            // Only the lanes whose sockets have news are tried next: with
+            // many connections, reading every one after each wake-up was
+            // mostly reads that found nothing.
+            Ok(n) if n > 0 => {
+                let news: Vec<bool> = fds
+                    .iter()
+                    .map(|f| f.revents().is_some_and(|r| !r.is_empty()))
+                    .collect();
+                drop(fds);
+                // A lane out of time is tried too: bytes below its low-water
+                // mark are progress, and it fails only if there are none.
+                let now = Instant::now();
+                for (lane, news) in lanes.iter_mut().filter(|l| l.active()).zip(news) {
+                    lane.ready = news || now >= lane.wait_until.min(deadline);
+                }
+            }
+            // Timed out (a lane may hold bytes below its low-water mark,
+            // which are progress) or interrupted: try every lane.
+            Ok(_) | Err(nix::errno::Errno::EINTR) => {
+                drop(fds);
+                lanes.iter_mut().for_each(|l| l.ready = true);
+            }
             Err(e) => {
                 drop(fds);
                 let err = std::io::Error::from(e);
@@ -515,6 +558,25 @@ fn drive(
             }
         }
     }
+}
+
+/// Fewer replies than this still to come: woken by any byte.
+const LOW_WATER_MIN: usize = 32;
+/// The most a lane waits to have buffered before it is woken.
+const LOW_WATER_MAX: usize = 256 * 1024;
+
+/// The bytes a lane waits for before it is woken: what its remaining
+/// replies take at the least, once its requests are all sent and a first
+/// reply arrived (so a server that answers out of line is still seen at
+/// once); 1 otherwise.
+fn low_water(lane: &Lane<'_, '_>) -> usize {
+    let left = lane.count - lane.received;
+    if lane.unsent() || lane.received == 0 || left < LOW_WATER_MIN {
+        return 1;
+    }
+    (left * MIN_REPLY_BYTES)
+        .saturating_sub(lane.conn.buffered())
+        .clamp(1, LOW_WATER_MAX)
 }
 
 /// Batches of fewer requests than this teach nothing about the server's

@@ -488,6 +488,10 @@ impl Command {
     }
 }
 
+/// The shortest reply line of any request, `\n` included (`OK`, `NF`): a
+/// lower bound of the bytes the replies of `n` requests take.
+pub const MIN_REPLY_BYTES: usize = 3;
+
 /// What a request expects back: its reply parser and its resend rule.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {

@@ -7,7 +7,10 @@
 //! - the callbacks the engine calls, whose signatures are the engine's:
 //!   php/info.rs (phpinfo), php/ini.rs (the INI check, and the `Sync` of
 //!   the INI table), php/exceptions.rs (class entries kept from MINIT);
-//! - client/fork.rs: `pthread_atfork`, the syscall-free fork check.
+//! - client/fork.rs: `pthread_atfork`, the syscall-free fork check;
+//! - client/conn.rs: `setsockopt(SO_RCVLOWAT)`, which neither socket2 nor
+//!   nix binds;
+//! - client/scan.rs: the unaligned copies of short request pieces.
 //!
 //! The reference server has its own two: `recv` with `MSG_DONTWAIT` for its
 //! busy-poll, and `from_utf8_unchecked` after an ASCII check.
