@@ -3,6 +3,7 @@
 
 use super::exceptions::tagcache_error;
 use super::plan::{Ctx, Plan};
+use crate::client::codec::Compress;
 use crate::client::config::{AllowedClasses, Serializer};
 use crate::client::Client;
 use ext_php_rs::exception::PhpException;
@@ -22,6 +23,7 @@ pub struct TagCachePipeline {
     client: Client,
     serializer: Serializer,
     allowed: AllowedClasses,
+    compress: Compress,
     plan: Plan,
     /// A call is running (it may run user code: serializers); the same
     /// pipeline used from inside it throws instead of touching the plan.
@@ -29,11 +31,17 @@ pub struct TagCachePipeline {
 }
 
 impl TagCachePipeline {
-    pub fn new(client: Client, serializer: Serializer, allowed: AllowedClasses) -> Self {
+    pub fn new(
+        client: Client,
+        serializer: Serializer,
+        allowed: AllowedClasses,
+        compress: Compress,
+    ) -> Self {
         TagCachePipeline {
             client,
             serializer,
             allowed,
+            compress,
             plan: Plan::new(),
             busy: false,
         }
@@ -58,6 +66,7 @@ fn queue<'a>(
     }
     let ser = this.serializer;
     let mut plan = std::mem::take(&mut this.plan);
+    plan.set_compress(this.compress);
     this.busy = true;
     let r = f(&mut plan, ser);
     this.busy = false;

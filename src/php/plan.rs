@@ -6,6 +6,7 @@ use super::exceptions::{self, tagcache_error, type_error, value_error};
 use super::ffi;
 use super::values;
 use crate::client::batch::Batch;
+use crate::client::codec::Compress;
 use crate::client::config::{AllowedClasses, Serializer};
 use crate::client::protocol::{self, IntKey, Key, Match, Meta, Reply, Request, Tag, Tags};
 use crate::client::replies::{Replies, Slot};
@@ -49,6 +50,8 @@ pub enum Shape {
 pub struct Plan {
     pub batch: Batch,
     calls: Vec<(Shape, usize)>,
+    /// How the values of put/add/putMany are compressed (none unless set).
+    compress: Compress,
 }
 
 /// Calls `f` with the key in a PHP array element (an int is taken as its
@@ -124,6 +127,11 @@ impl Plan {
         self.calls.clear();
     }
 
+    /// Values written from now on are compressed as `c` says.
+    pub fn set_compress(&mut self, c: Compress) {
+        self.compress = c;
+    }
+
     fn one(&mut self, shape: Shape, req: Request<'_>) {
         self.batch.push(req);
         self.calls.push((shape, 1));
@@ -158,8 +166,9 @@ impl Plan {
         } else {
             (Request::Put(key, &meta), Shape::Stored)
         };
+        let comp = self.compress;
         self.call(shape, |b| {
-            b.push_with(req, |out| values::encode(value, ser, out))
+            b.push_with(req, |out| values::encode_compressed(value, ser, comp, out))
         })
     }
 
@@ -172,13 +181,14 @@ impl Plan {
     ) -> PResult<()> {
         // TTL and tags are the same for every item: written once.
         let meta = meta(tags, ttl)?;
+        let comp = self.compress;
         self.call(Shape::Stored, |b| {
             let alone = b.is_empty();
             b.reserve(items.len(), items.len() * 64);
             ffi::walk(items, |k, value| {
                 with_hash_key(k, |key| {
                     b.push_with(Request::Put(key, &meta), |out| {
-                        values::encode(value, ser, out)
+                        values::encode_compressed(value, ser, comp, out)
                     })
                 })?
             })?;
@@ -369,6 +379,13 @@ pub struct Ctx<'a> {
     pub client: &'a Client,
 }
 
+impl Ctx<'_> {
+    /// The longest value this client reads (max_value_bytes).
+    fn max(&self) -> usize {
+        self.client.options().max_value_bytes
+    }
+}
+
 enum Failed {
     /// The server refused a request (ERR) or answered out of place.
     Server(Error),
@@ -477,7 +494,7 @@ fn finish(
             r => return Err(stray("ADD", r)),
         },
         Shape::Value(default) => match rs.take(last) {
-            Slot::Value(a, b) => values::decode(rs.value(a, b), ctx.allowed)?,
+            Slot::Value(a, b) => values::decode(rs.value(a, b), ctx.allowed, ctx.max())?,
             Slot::Miss => default,
             other => return Err(stray("GET", as_reply(rs, other))),
         },
@@ -486,7 +503,7 @@ fn finish(
             for i in slots {
                 match rs.take(i) {
                     Slot::Value(a, b) => {
-                        let v = values::decode(rs.value(a, b), ctx.allowed)?;
+                        let v = values::decode(rs.value(a, b), ctx.allowed, ctx.max())?;
                         ffi::hash_set(&mut ht, batch.key(i).unwrap_or_default(), v);
                     }
                     Slot::Miss => {}

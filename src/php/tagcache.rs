@@ -5,6 +5,7 @@ use super::exceptions::{tagcache_error, type_error, value_error};
 use super::pipeline::TagCachePipeline;
 use super::plan::{Ctx, PhpArray, Plan};
 use super::{ffi, values};
+use crate::client::codec::Compress;
 use crate::client::config::{AllowedClasses, OptValue, Options, Serializer, OPTIONS};
 use crate::client::Client;
 use ext_php_rs::exception::PhpException;
@@ -171,6 +172,7 @@ pub struct TagCache {
     client: Client,
     serializer: Serializer,
     allowed: AllowedClasses,
+    compress: Compress,
 }
 
 impl TagCache {
@@ -179,6 +181,7 @@ impl TagCache {
         Ok(TagCache {
             serializer: o.serializer,
             allowed: o.allowed_classes.clone(),
+            compress: Compress::of(&o),
             client: Client::new(o),
         })
     }
@@ -231,6 +234,7 @@ impl TagCache {
         ttlMs: Option<i64>,
     ) -> PResult<bool> {
         let mut p = Plan::new();
+        p.set_compress(self.compress);
         p.store(false, key, value, &tags, ttlMs, self.serializer)?;
         self.run_bool(p)
     }
@@ -255,6 +259,7 @@ impl TagCache {
         ttlMs: Option<i64>,
     ) -> PResult<bool> {
         let mut p = Plan::new();
+        p.set_compress(self.compress);
         p.store(true, key, value, &tags, ttlMs, self.serializer)?;
         self.run_bool(p)
     }
@@ -284,6 +289,7 @@ impl TagCache {
         ttlMs: Option<i64>,
     ) -> PResult<bool> {
         let mut p = Plan::new();
+        p.set_compress(self.compress);
         p.put_many(items, &tags, ttlMs, self.serializer)?;
         self.run_bool(p)
     }
@@ -394,7 +400,12 @@ impl TagCache {
     }
 
     pub fn pipeline(&self) -> TagCachePipeline {
-        TagCachePipeline::new(self.client.clone(), self.serializer, self.allowed.clone())
+        TagCachePipeline::new(
+            self.client.clone(),
+            self.serializer,
+            self.allowed.clone(),
+            self.compress,
+        )
     }
 
     pub fn close(&self) {
