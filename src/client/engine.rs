@@ -410,12 +410,12 @@ fn drive(
     // While nothing moves, the loop busy-polls (offering the core to other
     // threads between passes) until `spin` has passed since the last
     // progress, and only then sleeps in poll(2): see Conn::spin_fill. It
-    // spins only while every lane expects its remaining replies within half
-    // the window (a large batch, a slow server: poll at once, since spinning
-    // through a long wait costs CPU and gains nothing; at getMany(100),
-    // spinning through the whole window cost 1.3x the client CPU of not
-    // spinning), and not for a while after a spin on the first connection
-    // found nothing.
+    // spins only while every lane expects its remaining replies within a
+    // quarter of the window (a large batch, a slow server: poll at once,
+    // since spinning through a long wait costs CPU and gains nothing; at
+    // getMany(100), spinning through the whole window cost 1.3x the client
+    // CPU of not spinning, and through half of it 1.46x), and not for a
+    // while after a spin on the first connection found nothing.
     let may_spin = !waits.spin.is_zero() && lanes.first().is_some_and(|l| l.conn.spin_turn());
     let mut spin_until = Instant::now() + waits.spin;
     let mut spun = false;
@@ -471,7 +471,7 @@ fn drive(
             && lanes
                 .iter()
                 .filter(|l| l.active())
-                .all(|l| l.expected_wait() < waits.spin / 2)
+                .all(|l| l.expected_wait() < waits.spin / 4)
         {
             spun = true;
             lanes.iter_mut().for_each(|l| l.ready = true);
