@@ -1374,3 +1374,73 @@ fn batch_and_single_calls_mixed_keep_accounting() {
     assert!(s.created <= 3 && s.discarded == 0, "{s:?}");
     assert_idle_accounting(&c);
 }
+
+/// A batch with many replies to come sleeps until the bytes they must take
+/// at the least have arrived (SO_RCVLOWAT). Replies that trickle in one by
+/// one still complete the batch as soon as the last arrives; a connection
+/// closed in the middle of a batch fails it at once, not at the timeout;
+/// and the connection goes back to the pool woken by any byte, so a single
+/// call on it after the batch does not wait.
+#[test]
+fn batches_waiting_for_many_replies_wake_when_they_are_in() {
+    let _g = shared();
+    let srv = Server::start();
+    let px = Proxy::start(srv.port);
+    let c = Client::new(Options {
+        timeout_ms: 3000,
+        busy_poll_us: 0,
+        ..opts(px.port, 1)
+    });
+    const N: usize = 200;
+    let mut puts = Batch::new();
+    for i in 0..N {
+        puts.push_cmd(&put_cmd(&format!("lw{i}"), &format!("v{i}"), &[]))
+            .unwrap();
+    }
+    assert!(c
+        .batch(&puts)
+        .unwrap()
+        .iter()
+        .all(|r| r.as_ref().unwrap() == &Reply::Stored));
+    let mut gets = Batch::new();
+    for i in 0..N {
+        gets.push(Request::Get(Key::text(&format!("lw{i}")).unwrap()));
+    }
+    // One reply line every millisecond: about 200 ms in all.
+    px.faults.set_delay(1, false);
+    let t0 = Instant::now();
+    let r = c.batch(&gets).unwrap();
+    let took = t0.elapsed();
+    for (i, x) in r.into_iter().enumerate() {
+        assert_eq!(x.unwrap(), Reply::Value(Some(format!("v{i}").into_bytes())));
+    }
+    assert!(took >= Duration::from_millis(150), "{took:?}");
+    assert!(
+        took < Duration::from_millis(2000),
+        "waited for the timeout: {took:?}"
+    );
+    px.faults.set_delay(0, false);
+
+    // The same connection, for one GET: answered at once.
+    let t0 = Instant::now();
+    assert_eq!(get(&c, "lw7").unwrap().as_deref(), Some("v7"));
+    assert!(
+        t0.elapsed() < Duration::from_millis(1000),
+        "{:?}",
+        t0.elapsed()
+    );
+    assert_eq!(c.pool_stats().created, 1, "one connection throughout");
+
+    // The connection closes after 50 replies of a batch of 200.
+    px.faults.drop_after.store(50, Ordering::SeqCst);
+    let t0 = Instant::now();
+    let e = c.batch(&gets).expect_err("the connection closed mid-batch");
+    assert!(
+        t0.elapsed() < Duration::from_millis(1500),
+        "{:?}",
+        t0.elapsed()
+    );
+    assert_eq!(e.kind(), ErrorKind::Connection, "{e:?}");
+    assert_eq!(get(&c, "lw8").unwrap().as_deref(), Some("v8"));
+    assert_idle_accounting(&c);
+}

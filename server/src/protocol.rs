@@ -12,14 +12,14 @@ pub enum Request<'a> {
     Put {
         key: &'a str,
         ttl: Option<Duration>,
-        tags: Vec<&'a str>,
+        tags: TagList<'a>,
         value: &'a str,
     },
     /// ADD key ttl tags value
     Add {
         key: &'a str,
         ttl: Option<Duration>,
-        tags: Vec<&'a str>,
+        tags: TagList<'a>,
         value: &'a str,
     },
     /// INCR/DECR key [by [ttl [tags]]]; DECR is parsed as INCR by -by.
@@ -66,8 +66,29 @@ fn parse_ttl(field: Option<&str>) -> Option<Duration> {
 
 /// Tags of PUT/ADD/INCR: comma-separated, empty ones dropped, not trimmed.
 fn parse_tags(field: &str) -> Vec<&str> {
-    field.split(',').filter(|t| !t.is_empty()).collect()
+    TagList(field).iter().collect()
 }
+
+/// The tags field of a PUT or ADD as it came ("" for none), split only
+/// when used: a run of PUTs splits every line's tags into one buffer
+/// instead of allocating a list per line. Equal when the tags are.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct TagList<'a>(pub &'a str);
+
+impl<'a> TagList<'a> {
+    /// The tags: comma-separated, empty ones dropped, not trimmed.
+    pub fn iter(self) -> impl Iterator<Item = &'a str> {
+        self.0.split(',').filter(|t| !t.is_empty())
+    }
+}
+
+impl PartialEq for TagList<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        self.iter().eq(other.iter())
+    }
+}
+
+impl Eq for TagList<'_> {}
 
 /// Lists of INV_TAGS_* and INV_KEYS: comma-separated, items trimmed,
 /// empty ones dropped.
@@ -157,7 +178,7 @@ pub fn parse(line: &str) -> Request<'_> {
             return Request::Error("missing_key");
         };
         let ttl = parse_ttl(fields.next());
-        let tags = given(fields.next()).map(parse_tags).unwrap_or_default();
+        let tags = TagList(given(fields.next()).unwrap_or(""));
         let value = fields.next().unwrap_or("");
         return if is("PUT") {
             Request::Put {
@@ -235,7 +256,7 @@ pub fn execute(store: &Store, req: Request<'_>, out: &mut Vec<u8>) {
             tags,
             value,
         } => {
-            store.put(key, value, ttl, &tags);
+            store.put(key, value, ttl, &parse_tags(tags.0));
             out.extend_from_slice(b"OK\n");
         }
         Request::Add {
@@ -244,7 +265,7 @@ pub fn execute(store: &Store, req: Request<'_>, out: &mut Vec<u8>) {
             tags,
             value,
         } => {
-            let reply: &[u8] = if store.add(key, value, ttl, &tags) {
+            let reply: &[u8] = if store.add(key, value, ttl, &parse_tags(tags.0)) {
                 b"ADDED\n"
             } else {
                 b"EXISTS\n"
@@ -366,7 +387,9 @@ pub fn respond_all(store: &Store, lines: &[&[u8]], out: &mut Vec<u8>) {
                 value,
             }) => {
                 run.answer_gets(store, out);
-                run.puts.push((key, value, ttl, tags));
+                let from = run.tags.len();
+                run.tags.extend(tags.iter());
+                run.puts.push((key, value, ttl, from..run.tags.len()));
             }
             Some(req) => {
                 run.answer(store, out);
@@ -387,7 +410,9 @@ pub fn respond_all(store: &Store, lines: &[&[u8]], out: &mut Vec<u8>) {
 #[derive(Default)]
 struct Run<'a> {
     gets: Vec<&'a str>,
-    puts: Vec<(&'a str, &'a str, Option<Duration>, Vec<&'a str>)>,
+    /// Each PUT's key, value, TTL and its tags in `tags`.
+    puts: Vec<(&'a str, &'a str, Option<Duration>, std::ops::Range<usize>)>,
+    tags: Vec<&'a str>,
 }
 
 impl Run<'_> {
@@ -412,13 +437,14 @@ impl Run<'_> {
         let items: Vec<(&str, &str, Option<Duration>, &[&str])> = self
             .puts
             .iter()
-            .map(|(k, v, ttl, tags)| (*k, *v, *ttl, &tags[..]))
+            .map(|(k, v, ttl, tags)| (*k, *v, *ttl, &self.tags[tags.clone()]))
             .collect();
         store.put_many(&items);
         for _ in 0..items.len() {
             out.extend_from_slice(b"OK\n");
         }
         self.puts.clear();
+        self.tags.clear();
     }
 }
 
@@ -501,7 +527,7 @@ mod tests {
             Request::Put {
                 key: "k",
                 ttl: Some(Duration::from_millis(100)),
-                tags: vec!["a", "b"],
+                tags: TagList("a,b"),
                 value: "v\twith\ttabs"
             }
         );
@@ -510,10 +536,16 @@ mod tests {
             Request::Add {
                 key: "k",
                 ttl: None,
-                tags: vec![],
+                tags: TagList(""),
                 value: ""
             }
         );
+        let Request::Put { tags, .. } = parse("PUT\tk\t-\t,a,,b,a,\tv") else {
+            panic!("a PUT")
+        };
+        assert_eq!(tags.iter().collect::<Vec<_>>(), ["a", "b", "a"]);
+        assert_ne!(tags, TagList("a,b"));
+        assert_eq!(TagList(",,"), TagList(""));
         assert_eq!(
             parse("DECR\tk\tx\t-\t-"),
             Request::Incr {

@@ -110,6 +110,39 @@ fn distinct_tags(tags: &[&str]) -> Vec<String> {
     out
 }
 
+/// Whether the distinct tags of `new` (as `distinct_tags` keeps them) are
+/// `old`, in order, without allocating: a cache refreshed with the tags it
+/// already has (the common PUT) keeps its index links as they are. Long
+/// lists answer false (the caller then relinks, which is always right).
+fn same_tags(old: &[String], new: &[&str]) -> bool {
+    if new.len() > SCAN_TAGS {
+        return false;
+    }
+    let mut old = old.iter();
+    for (i, t) in new.iter().enumerate() {
+        if t.is_empty() || new[..i].contains(t) {
+            continue;
+        }
+        match old.next() {
+            Some(o) if o == t => {}
+            _ => return false,
+        }
+    }
+    old.next().is_none()
+}
+
+/// Puts `value` into `slot`, reusing its buffer unless that is much larger
+/// than needed (a big value replaced by a small one gives its memory back).
+fn set_value(slot: &mut String, value: &str) {
+    let cap = slot.capacity();
+    if cap >= value.len() && cap <= value.len().saturating_mul(2).max(64) {
+        slot.clear();
+        slot.push_str(value);
+    } else {
+        *slot = value.to_owned();
+    }
+}
+
 /// Whether `tags` holds `tag`, as a closure: a scan when `tags` is short
 /// or is asked about only a few times (`probes`), a hash set otherwise.
 fn membership<'a>(tags: &'a [String], probes: usize) -> impl Fn(&str) -> bool + 'a {
@@ -140,12 +173,22 @@ struct Inner {
 }
 
 impl Inner {
+    /// Lists `key` under each tag; a tag or key string is allocated only
+    /// when it is new to the index.
     fn link(&mut self, key: &str, tags: &[String]) {
         for tag in tags {
-            self.index
-                .entry(tag.clone())
-                .or_default()
-                .insert(key.to_owned());
+            match self.index.get_mut(tag.as_str()) {
+                Some(keys) => {
+                    if !keys.contains(key) {
+                        keys.insert(key.to_owned());
+                    }
+                }
+                None => {
+                    let mut keys = Set::default();
+                    keys.insert(key.to_owned());
+                    self.index.insert(tag.clone(), keys);
+                }
+            }
         }
     }
 
@@ -194,6 +237,22 @@ impl Inner {
                 f(None)
             }
         }
+    }
+
+    /// PUT of one key. An entry already there with the same tags is
+    /// updated in place: its index links, key and tag strings stay, and its
+    /// value buffer is reused.
+    fn put(&mut self, key: &str, value: &str, ttl: Option<Duration>, tags: &[&str], now: Instant) {
+        if let Some(e) = self.entries.get_mut(key) {
+            if same_tags(&e.tags, tags) {
+                set_value(&mut e.value, value);
+                e.ttl = ttl;
+                e.expires_at = deadline(ttl, now);
+                return;
+            }
+        }
+        let entry = Entry::new(value.to_owned(), distinct_tags(tags), ttl, now);
+        self.insert(key, entry);
     }
 
     /// Stores a new entry in place of whatever was under `key`.
@@ -246,9 +305,8 @@ impl Store {
     /// PUT: replaces the whole entry (value, tags, TTL, creation time).
     pub fn put(&self, key: &str, value: &str, ttl: Option<Duration>, tags: &[&str]) {
         let now = Instant::now();
-        let entry = Entry::new(value.to_owned(), distinct_tags(tags), ttl, now);
         let mut inner = self.inner.lock();
-        inner.insert(key, entry);
+        inner.put(key, value, ttl, tags, now);
         inner.stats.puts += 1;
     }
 
@@ -257,12 +315,6 @@ impl Store {
     /// their cache misses overlap); the inserts then find them in cache.
     pub fn put_many(&self, items: &[(&str, &str, Option<Duration>, &[&str])]) {
         let now = Instant::now();
-        let entries: Vec<Entry> = items
-            .iter()
-            .map(|(_, value, ttl, tags)| {
-                Entry::new((*value).to_owned(), distinct_tags(tags), *ttl, now)
-            })
-            .collect();
         let mut guard = self.inner.lock();
         let inner = &mut *guard;
         if items.len() > 1 {
@@ -274,8 +326,8 @@ impl Store {
             }
             std::hint::black_box(touched);
         }
-        for ((key, ..), entry) in items.iter().zip(entries) {
-            inner.insert(key, entry);
+        for (key, value, ttl, tags) in items {
+            inner.put(key, value, *ttl, tags, now);
             inner.stats.puts += 1;
         }
     }
@@ -575,6 +627,78 @@ mod tests {
         assert_eq!(s.keys_by_tag("b"), vec!["k"]);
         assert_eq!(s.keys_by_tag("c"), vec!["k"]);
         assert_eq!(s.tag_count(), 2, "the empty set of tag a is dropped");
+        s.check_consistency().unwrap();
+    }
+
+    #[test]
+    fn same_tags_is_distinct_tags_compared() {
+        let cases: &[&[&str]] = &[
+            &[],
+            &["a"],
+            &["a", "b"],
+            &["b", "a"],
+            &["a", "a", "b"],
+            &["", "a", "", "b", "a"],
+            &["a", "b", "c"],
+            &[""],
+        ];
+        for old in cases {
+            let kept = distinct_tags(old);
+            for new in cases {
+                let want = distinct_tags(new) == kept;
+                assert_eq!(same_tags(&kept, new), want, "{old:?} vs {new:?}");
+            }
+        }
+        // Past SCAN_TAGS the answer is "relink", even for the same list.
+        let long: Vec<String> = (0..=SCAN_TAGS).map(|i| format!("t{i}")).collect();
+        let refs: Vec<&str> = long.iter().map(String::as_str).collect();
+        assert!(!same_tags(&long, &refs));
+    }
+
+    /// A PUT over an entry with the same tags updates it in place: value,
+    /// TTL and expiry are the new ones, the index is unchanged, and a value
+    /// buffer much larger than the new value is not kept.
+    #[test]
+    fn put_with_the_same_tags_updates_in_place() {
+        let s = Store::new();
+        s.put(
+            "k",
+            &"x".repeat(100_000),
+            Some(Duration::from_millis(1)),
+            &["a", "b"],
+        );
+        std::thread::sleep(Duration::from_millis(5));
+        assert_eq!(s.get("k"), None, "expired (and removed) before the refresh");
+        s.put(
+            "k",
+            &"x".repeat(100_000),
+            Some(Duration::from_millis(1)),
+            &["a", "b"],
+        );
+        s.put("k", "short", None, &["a", "", "b", "a"]);
+        assert_eq!(s.get("k").as_deref(), Some("short"));
+        std::thread::sleep(Duration::from_millis(5));
+        assert_eq!(
+            s.get("k").as_deref(),
+            Some("short"),
+            "the TTL is the new one (none)"
+        );
+        assert!(s.inner.lock().entries["k"].value.capacity() < 1000);
+        assert_eq!(tags_of(&s, "k"), ["a", "b"]);
+        assert_eq!(s.keys_by_tag("a"), vec!["k"]);
+        s.put("k", "v2", None, &["b", "a"]);
+        assert_eq!(tags_of(&s, "k"), ["b", "a"], "order is part of the entry");
+        s.put("k", "v3", None, &[]);
+        assert!(s.keys_by_tag("a").is_empty());
+        assert_eq!(s.tag_count(), 0);
+        s.put_many(&[
+            ("k", "v4", None, &["c"]),
+            ("k", "v5", None, &["c"]),
+            ("j", "v", None, &["c"]),
+        ]);
+        assert_eq!(s.get("k").as_deref(), Some("v5"));
+        assert_eq!(sorted(s.keys_by_tag("c")), ["j", "k"]);
+        assert_eq!(s.stats().puts, 8);
         s.check_consistency().unwrap();
     }
 

@@ -16,6 +16,8 @@ pub struct Batch {
     /// The key length of each request (0: a request with no key). The key
     /// starts right after the verb and its TAB.
     key_lens: Vec<u32>,
+    /// No key appears twice among the requests (`keys_distinct`).
+    distinct: bool,
 }
 
 type Parts = (Vec<u8>, Vec<usize>, Vec<Kind>, Vec<u32>);
@@ -35,6 +37,7 @@ impl Default for Batch {
             ends,
             kinds,
             key_lens,
+            distinct: false,
         }
     }
 }
@@ -64,6 +67,7 @@ impl Clone for Batch {
             ends: self.ends.clone(),
             kinds: self.kinds.clone(),
             key_lens: self.key_lens.clone(),
+            distinct: self.distinct,
         }
     }
 }
@@ -104,6 +108,7 @@ impl Batch {
         // skipped the truncate below) are dropped first.
         let mark = self.start_of(self.len());
         self.buf.truncate(mark);
+        self.distinct = false;
         if let Err(e) = req.write(&mut self.buf, value) {
             self.buf.truncate(mark);
             return Err(e);
@@ -147,7 +152,30 @@ impl Batch {
     /// The encoded requests, back to back. Only whole requests: bytes an
     /// encoder left behind without finishing its request are never sent.
     pub fn bytes(&self) -> &[u8] {
-        &self.buf[..self.start_of(self.len())]
+        self.span(0, self.len())
+    }
+
+    /// The encoded requests `a..b`, back to back.
+    pub fn span(&self, a: usize, b: usize) -> &[u8] {
+        let b = b.min(self.len());
+        &self.buf[self.start_of(a.min(b))..self.start_of(b)]
+    }
+
+    /// Says that no key appears twice among the requests queued so far (a
+    /// putMany of a PHP array, whose keys are unique, queued alone). Any
+    /// later push, truncate or clear takes it back.
+    pub fn keys_distinct(&mut self) {
+        self.distinct = true;
+    }
+
+    /// No request can change what another one of the batch reads or
+    /// writes: every request is a GET, or every request is a PUT and no key
+    /// appears twice. Such a batch may be cut anywhere and its parts sent
+    /// in any order (engine.rs splits it into runs of consecutive requests).
+    pub fn independent(&self) -> bool {
+        !self.is_empty()
+            && (self.kinds.iter().all(|&k| k == Kind::Get)
+                || (self.distinct && self.kinds.iter().all(|&k| k == Kind::Put)))
     }
 
     pub fn kind(&self, i: usize) -> Kind {
@@ -161,6 +189,7 @@ impl Batch {
     /// Drops every request after the first `n` (undoes pushes).
     pub fn truncate(&mut self, n: usize) {
         if n < self.len() {
+            self.distinct = false;
             self.buf.truncate(self.start_of(n));
             self.ends.truncate(n);
             self.kinds.truncate(n);
@@ -171,6 +200,7 @@ impl Batch {
     pub fn clear(&mut self) {
         self.truncate(0);
         self.buf.clear();
+        self.distinct = false;
     }
 
     pub fn len(&self) -> usize {
@@ -224,6 +254,36 @@ mod tests {
         assert_eq!(b.key(3), Some(&b"ccc"[..]));
         assert_eq!(b.request(1), b"PUT\tbb\t9\tt\tx\ty\n");
         assert_eq!(b.kinds(), &[Kind::Get, Kind::Put, Kind::Stats, Kind::Incr]);
+    }
+
+    #[test]
+    fn only_gets_or_puts_of_distinct_keys_are_independent() {
+        let m = Meta::none();
+        let key = |k| Key::text(k).unwrap();
+        let mut b = Batch::new();
+        assert!(!b.independent());
+        b.push(Request::Get(key("a")));
+        b.push(Request::Get(key("a")));
+        assert!(b.independent(), "GETs, even of one key");
+        assert_eq!(b.span(1, 2), b"GET\ta\n");
+        assert_eq!(b.span(0, 9), b.bytes());
+        b.push(Request::Del(key("b")));
+        assert!(!b.independent());
+        b.clear();
+        b.push(Request::Put(key("a"), &m));
+        b.push(Request::Put(key("b"), &m));
+        assert!(!b.independent(), "PUTs not said to be distinct");
+        b.keys_distinct();
+        assert!(b.independent());
+        b.push(Request::Put(key("a"), &m));
+        assert!(!b.independent(), "a later push takes it back");
+        b.keys_distinct();
+        b.truncate(1);
+        assert!(!b.independent());
+        b.keys_distinct();
+        b.push(Request::Get(key("a")));
+        b.keys_distinct();
+        assert!(!b.independent(), "a PUT and a GET of one key");
     }
 
     #[test]

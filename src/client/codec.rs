@@ -2,7 +2,7 @@
 //! round-trips exactly and that the other TagCache clients read the same.
 //! Arrays and objects arrive here already serialized by the PHP layer.
 
-use super::config::Serializer;
+use super::config::{Compression, Options, Serializer};
 use super::error::{Error, Result};
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
@@ -74,7 +74,7 @@ pub fn encode_float(out: &mut Vec<u8>, f: f64) {
 /// otherwise as `__TC_SERIALIZED__` + base64(serialize($s)).
 pub fn encode_str(out: &mut Vec<u8>, s: &[u8]) {
     if str_is_plain(s) {
-        out.extend_from_slice(s);
+        super::scan::append(out, s);
     } else {
         let mut ser = Vec::with_capacity(s.len() + 16);
         let _ = write!(ser, "s:{}:\"", s.len());
@@ -86,25 +86,217 @@ pub fn encode_str(out: &mut Vec<u8>, s: &[u8]) {
 
 pub fn encode_serialized(out: &mut Vec<u8>, s: Serializer, payload: &[u8]) {
     out.extend_from_slice(prefix(s));
+    append_base64(out, payload);
+}
+
+fn append_base64(out: &mut Vec<u8>, bytes: &[u8]) {
     let start = out.len();
     out.resize(
-        start + base64::encoded_len(payload.len(), true).unwrap_or(0),
+        start + base64::encoded_len(bytes.len(), true).unwrap_or(0),
         0,
     );
-    let n = STANDARD
-        .encode_slice(payload, &mut out[start..])
-        .unwrap_or(0);
+    let n = STANDARD.encode_slice(bytes, &mut out[start..]).unwrap_or(0);
     out.truncate(start + n);
+}
+
+/// The prefix of a compressed value, naming its codec (`None` has none).
+pub fn compressed_prefix(c: Compression) -> &'static [u8] {
+    match c {
+        Compression::None => b"",
+        Compression::Lz4 => b"__TC_LZ4__",
+        Compression::Zstd => b"__TC_ZSTD__",
+    }
+}
+
+/// How values are compressed when written: the options `compression`,
+/// `compression_min_bytes` and `compression_level`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Compress {
+    pub codec: Compression,
+    pub min_bytes: usize,
+    pub level: i32,
+}
+
+impl Default for Compress {
+    fn default() -> Compress {
+        Compress::NONE
+    }
+}
+
+impl Compress {
+    /// No compression.
+    pub const NONE: Compress = Compress {
+        codec: Compression::None,
+        min_bytes: 0,
+        level: 0,
+    };
+
+    pub fn of(o: &Options) -> Compress {
+        Compress {
+            codec: o.compression,
+            min_bytes: o.compression_min_bytes,
+            level: o.compression_level,
+        }
+    }
+}
+
+/// Compressed values (README, "Compressed values"): the wire text of a
+/// value (as `encode_*` write it) compressed, in base64 after the prefix
+/// naming the codec: `__TC_LZ4__` + base64(one LZ4 frame), `__TC_ZSTD__` +
+/// base64(one zstd frame), each in its codec's standard frame format and
+/// recording the content's size and a checksum of it (so a reader bounds
+/// the size before expanding, and a corrupt value can never read as some
+/// other value). Replaces the wire text
+/// `out[start..]` by that when compression is on, the text is at least
+/// `min_bytes` long and the compressed form is shorter; otherwise leaves
+/// it as it is.
+pub fn compress_tail(out: &mut Vec<u8>, start: usize, c: Compress) {
+    let wire = &out[start..];
+    if c.codec == Compression::None || wire.is_empty() || wire.len() < c.min_bytes {
+        return;
+    }
+    // Neither fails on data in memory; if one did, the value is stored
+    // plain.
+    let packed = match c.codec {
+        Compression::None => return,
+        Compression::Lz4 => match lz4_frame(wire) {
+            Ok(p) => p,
+            Err(_) => return,
+        },
+        Compression::Zstd => match zstd_frame(wire, c.level) {
+            Ok(p) => p,
+            Err(_) => return,
+        },
+    };
+    let prefix = compressed_prefix(c.codec);
+    let len = base64::encoded_len(packed.len(), true).map_or(usize::MAX, |n| n + prefix.len());
+    if len >= wire.len() {
+        return;
+    }
+    out.truncate(start);
+    out.extend_from_slice(prefix);
+    append_base64(out, &packed);
+}
+
+fn lz4_frame(wire: &[u8]) -> std::io::Result<Vec<u8>> {
+    use std::io::Write as _;
+    let info = lz4_flex::frame::FrameInfo::new()
+        .content_size(Some(wire.len() as u64))
+        .content_checksum(true);
+    let mut enc = lz4_flex::frame::FrameEncoder::with_frame_info(info, Vec::new());
+    enc.write_all(wire)?;
+    enc.finish().map_err(std::io::Error::other)
+}
+
+fn zstd_frame(wire: &[u8], level: i32) -> std::io::Result<Vec<u8>> {
+    let mut z = zstd::bulk::Compressor::new(level)?;
+    z.include_checksum(true)?;
+    z.include_contentsize(true)?;
+    z.compress(wire)
+}
+
+/// The content size an LZ4 frame header records (the frame format:
+/// magic, FLG whose bit 3 says the size follows BD, as 8 bytes LE).
+fn lz4_content_size(frame: &[u8]) -> Option<u64> {
+    let (magic, rest) = frame.split_first_chunk::<4>()?;
+    if u32::from_le_bytes(*magic) != 0x184D_2204 {
+        return None;
+    }
+    let (&flg, rest) = rest.split_first()?;
+    if flg & 0x08 == 0 {
+        return None;
+    }
+    let size = rest.get(1..9)?;
+    Some(u64::from_le_bytes(size.try_into().ok()?))
+}
+
+/// The wire text inside a compressed value, at most `max` bytes: the
+/// length it declares is checked before anything is allocated for it.
+fn decompress(c: Compression, b64: &[u8], max: usize) -> Result<Vec<u8>> {
+    let name = String::from_utf8_lossy(compressed_prefix(c)).into_owned();
+    let corrupt = |why: String| Error::Decode(format!("{name} value is corrupt: {why}"));
+    let packed = STANDARD
+        .decode(b64)
+        .map_err(|e| corrupt(format!("not valid base64 ({e})")))?;
+    let too_big = |n: u64| {
+        Error::Decode(format!(
+            "{name} value would expand to {n} bytes, more than max_value_bytes ({max}): refused"
+        ))
+    };
+    let (n, out) = match c {
+        Compression::None => return Err(corrupt("no codec".into())),
+        Compression::Lz4 => {
+            use std::io::Read as _;
+            let Some(n) = lz4_content_size(&packed) else {
+                return Err(corrupt("not an LZ4 frame that records its size".into()));
+            };
+            if n > max as u64 {
+                return Err(too_big(n));
+            }
+            // LZ4 expands each byte 255 times at the most: a longer
+            // declared size is a lie, refused before allocating.
+            if n > (packed.len() as u64).saturating_mul(255) {
+                return Err(corrupt(format!(
+                    "{} bytes cannot expand to the {n} it declares",
+                    packed.len()
+                )));
+            }
+            let n = n as usize;
+            let mut out = Vec::with_capacity(n);
+            // Never more than one byte past the size it declares; the
+            // decoder checks the content checksum at the frame's end.
+            lz4_flex::frame::FrameDecoder::new(&packed[..])
+                .take(n as u64 + 1)
+                .read_to_end(&mut out)
+                .map_err(|e| corrupt(e.to_string()))?;
+            (n, out)
+        }
+        Compression::Zstd => {
+            let n = match zstd::zstd_safe::get_frame_content_size(&packed) {
+                Ok(Some(n)) => n,
+                Ok(None) => return Err(corrupt("the frame does not record its size".into())),
+                Err(_) => return Err(corrupt("not a zstd frame".into())),
+            };
+            if n > max as u64 {
+                return Err(too_big(n));
+            }
+            let n = n as usize;
+            let out = zstd::bulk::decompress(&packed, n).map_err(|e| corrupt(e.to_string()))?;
+            (n, out)
+        }
+    };
+    if out.len() != n {
+        return Err(corrupt(format!(
+            "{} bytes came out of the {n} it declares",
+            out.len()
+        )));
+    }
+    Ok(out)
 }
 
 /// True when `s` can be written as it is: valid UTF-8, no CR, LF or NUL, not
 /// starting with the marker prefix, not numeric by PHP's rules.
 pub fn str_is_plain(s: &[u8]) -> bool {
-    !s.starts_with(MARKER_START)
-        && memchr::memchr3(b'\r', b'\n', 0, s).is_none()
+    if s.starts_with(MARKER_START) {
+        return false;
+    }
+    // Short printable ASCII (most cache values of a bulk write): one pass
+    // word by word (scan.rs), and `numeric` only for a string that starts
+    // the way a number can.
+    if s.len() <= SHORT_STR && super::scan::printable_ascii(s) {
+        let may_be_number = s.first().is_some_and(|&b| {
+            b.is_ascii_digit() || matches!(b, b'+' | b'-' | b'.') || is_php_space(b)
+        });
+        return !may_be_number || numeric(s).is_none();
+    }
+    memchr::memchr3(b'\r', b'\n', 0, s).is_none()
         && numeric(s).is_none()
         && std::str::from_utf8(s).is_ok()
 }
+
+/// Up to this length a string is checked word by word; past it memchr and
+/// the UTF-8 validator, vectorised, are faster per byte.
+const SHORT_STR: usize = 256;
 
 /// A number read as PHP reads a numeric string.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -180,8 +372,55 @@ pub fn numeric(s: &[u8]) -> Option<Numeric> {
     text.parse::<f64>().ok().map(Numeric::Float)
 }
 
-/// Reads the wire text of a value.
+/// The longest value `decode` expands a compressed value to: the default
+/// of `max_value_bytes`.
+pub const DEFAULT_MAX_VALUE_BYTES: usize = 64 << 20;
+
+impl WireValue<'_> {
+    /// The same value, owning its bytes.
+    pub fn into_owned(self) -> WireValue<'static> {
+        match self {
+            WireValue::Null => WireValue::Null,
+            WireValue::Bool(b) => WireValue::Bool(b),
+            WireValue::Int(i) => WireValue::Int(i),
+            WireValue::Float(f) => WireValue::Float(f),
+            WireValue::Str(s) => WireValue::Str(Cow::Owned(s.into_owned())),
+            WireValue::Serialized(ser, p) => WireValue::Serialized(ser, p),
+        }
+    }
+}
+
+/// Reads the wire text of a value, a compressed one expanding to at most
+/// `DEFAULT_MAX_VALUE_BYTES`.
 pub fn decode(v: &[u8]) -> Result<WireValue<'_>> {
+    decode_limited(v, DEFAULT_MAX_VALUE_BYTES)
+}
+
+/// Reads the wire text of a value; a compressed value (whatever this
+/// client's own `compression`) is expanded, to at most `max` bytes, and
+/// read as the wire text it holds.
+pub fn decode_limited(v: &[u8], max: usize) -> Result<WireValue<'_>> {
+    if v.starts_with(MARKER_START) {
+        for c in [Compression::Lz4, Compression::Zstd] {
+            if let Some(b64) = v.strip_prefix(compressed_prefix(c)) {
+                let inner = decompress(c, b64, max)?;
+                if [Compression::Lz4, Compression::Zstd]
+                    .iter()
+                    .any(|&c| inner.starts_with(compressed_prefix(c)))
+                {
+                    return Err(Error::Decode(
+                        "a compressed value holds another compressed value: refused".into(),
+                    ));
+                }
+                return decode_plain(&inner).map(WireValue::into_owned);
+            }
+        }
+    }
+    decode_plain(v)
+}
+
+/// Reads the wire text of a value that is not compressed.
+fn decode_plain(v: &[u8]) -> Result<WireValue<'_>> {
     if v.starts_with(MARKER_START) {
         match v {
             NULL => return Ok(WireValue::Null),
@@ -394,6 +633,141 @@ mod tests {
             decode(&w).unwrap(),
             WireValue::Serialized(Serializer::Igbinary, _)
         ));
+    }
+
+    fn compressed(wire: &[u8], codec: Compression, min_bytes: usize) -> Vec<u8> {
+        let mut out = b"PUT\tk\t-\t-\t".to_vec();
+        let start = out.len();
+        out.extend_from_slice(wire);
+        let c = Compress {
+            codec,
+            min_bytes,
+            level: 0,
+        };
+        compress_tail(&mut out, start, c);
+        assert!(
+            out.starts_with(b"PUT\tk\t-\t-\t"),
+            "the line before it is kept"
+        );
+        out.split_off(start)
+    }
+
+    #[test]
+    fn compressed_values_round_trip_and_only_when_smaller() {
+        let json = br#"{"id":1,"name":"a name","tags":["x","y"]},"#.repeat(200);
+        let mut ser = Vec::new();
+        encode_serialized(
+            &mut ser,
+            Serializer::Php,
+            &b"a:1:{i:0;s:3:\"abc\";}".repeat(300),
+        );
+        let mut odd = Vec::new();
+        encode_str(&mut odd, &b"line\nbreak\0".repeat(500));
+        for codec in [Compression::Lz4, Compression::Zstd] {
+            let prefix = compressed_prefix(codec);
+            for wire in [&json[..], &ser, &odd] {
+                let c = compressed(wire, codec, 2048);
+                assert!(c.starts_with(prefix), "{codec:?}");
+                assert!(c.len() < wire.len());
+                assert!(memchr::memchr3(b'\n', b'\r', 0, &c).is_none());
+                assert_eq!(decode(&c).unwrap(), decode(wire).unwrap().into_owned());
+            }
+            // Under min_bytes, or not smaller: as it was.
+            assert_eq!(compressed(&json[..2047], codec, 2048), &json[..2047]);
+            assert_eq!(compressed(b"__TC_NULL__", codec, 0), b"__TC_NULL__");
+            let mut noise = Vec::new();
+            let mut x = 0x9e37_79b9_7f4a_7c15u64;
+            for _ in 0..3000 {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                noise.push(x as u8);
+            }
+            let mut wire = Vec::new();
+            encode_str(&mut wire, &noise);
+            assert_eq!(
+                compressed(&wire, codec, 0),
+                wire,
+                "random bytes do not shrink"
+            );
+            assert_eq!(compressed(&json, Compression::None, 0), json);
+        }
+        // zstd records the size in the frame (what the bound checks).
+        let c = compressed(&json, Compression::Zstd, 0);
+        let packed = STANDARD
+            .decode(&c[compressed_prefix(Compression::Zstd).len()..])
+            .unwrap();
+        assert_eq!(
+            zstd::zstd_safe::get_frame_content_size(&packed).unwrap(),
+            Some(json.len() as u64)
+        );
+    }
+
+    #[test]
+    fn corrupt_or_oversized_compressed_values_are_refused() {
+        let json = br#"{"k":"some text that repeats"},"#.repeat(500);
+        for codec in [Compression::Lz4, Compression::Zstd] {
+            let prefix = compressed_prefix(codec);
+            let c = compressed(&json, codec, 0);
+            let mut packed = STANDARD.decode(&c[prefix.len()..]).unwrap();
+            // Over the reader's limit: refused, whatever the data.
+            let e = decode_limited(&c, json.len() - 1).unwrap_err();
+            assert!(e.to_string().contains("more than max_value_bytes"), "{e}");
+            assert!(decode_limited(&c, json.len()).is_ok());
+            // Not base64, cut short, bytes flipped: errors, never a value.
+            let mut bad = prefix.to_vec();
+            bad.extend_from_slice(b"!!!");
+            assert!(matches!(decode(&bad), Err(Error::Decode(_))));
+            for cut in [0, 3, packed.len() / 2, packed.len() - 1] {
+                let mut w = prefix.to_vec();
+                append_base64(&mut w, &packed[..cut]);
+                assert!(
+                    matches!(decode(&w), Err(Error::Decode(_))),
+                    "{codec:?} cut {cut}"
+                );
+            }
+            let mid = packed.len() / 2;
+            for b in &mut packed[mid..mid + 8] {
+                *b ^= 0x5a;
+            }
+            let mut w = prefix.to_vec();
+            append_base64(&mut w, &packed);
+            // The frames' checksums: a flip never reads as a value.
+            assert!(
+                matches!(decode(&w), Err(Error::Decode(_))),
+                "{codec:?} flipped"
+            );
+        }
+        // A bomb: a few bytes that declare (LZ4) or hold (zstd) 100 MB.
+        let mut lz = vec![0x04, 0x22, 0x4d, 0x18, 0x68, 0x40];
+        lz.extend_from_slice(&100_000_000u64.to_le_bytes());
+        lz.extend_from_slice(&[0, 0x1f, b'x', 0xff, 0xff, 0xff]);
+        let mut w = compressed_prefix(Compression::Lz4).to_vec();
+        append_base64(&mut w, &lz);
+        assert!(decode(&w)
+            .unwrap_err()
+            .to_string()
+            .contains("more than max_value_bytes"));
+        assert!(decode_limited(&w, 200_000_000)
+            .unwrap_err()
+            .to_string()
+            .contains("cannot expand"));
+        let zeros = vec![b'a'; 100_000_000];
+        let z = zstd::bulk::compress(&zeros, 19).unwrap();
+        assert!(z.len() < 10_000);
+        let mut w = compressed_prefix(Compression::Zstd).to_vec();
+        append_base64(&mut w, &z);
+        assert!(decode(&w)
+            .unwrap_err()
+            .to_string()
+            .contains("more than max_value_bytes"));
+        // A compressed value inside a compressed value.
+        let inner = compressed(&json, Compression::Lz4, 0);
+        let outer = compressed(&inner.repeat(1), Compression::Zstd, 0);
+        assert!(decode(&outer)
+            .unwrap_err()
+            .to_string()
+            .contains("another compressed value"));
     }
 
     #[test]

@@ -33,6 +33,37 @@ impl Serializer {
     }
 }
 
+/// `compression`: how values of at least `compression_min_bytes` are
+/// stored (codec.rs, "Compressed values").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Compression {
+    None,
+    Lz4,
+    Zstd,
+}
+
+impl Compression {
+    pub fn name(self) -> &'static str {
+        match self {
+            Compression::None => "none",
+            Compression::Lz4 => "lz4",
+            Compression::Zstd => "zstd",
+        }
+    }
+
+    pub fn parse(s: &str) -> Result<Compression> {
+        match s {
+            "none" => Ok(Compression::None),
+            "lz4" => Ok(Compression::Lz4),
+            "zstd" => Ok(Compression::Zstd),
+            _ => Err(invalid(format!(
+                "option 'compression' must be \"none\", \"lz4\" or \"zstd\", \"{}\" given",
+                s.escape_debug()
+            ))),
+        }
+    }
+}
+
 /// `allowed_classes`, as for unserialize().
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum AllowedClasses {
@@ -76,6 +107,13 @@ pub struct Options {
     /// after this long; calls that need it before then fail at once (0:
     /// every call tries). One server alone is always tried.
     pub retry_interval_ms: u64,
+    /// How values of at least `compression_min_bytes` (as wire text) are
+    /// stored; any compressed value is read whatever this says.
+    pub compression: Compression,
+    pub compression_min_bytes: usize,
+    /// The codec's level (zstd: 1 fastest to 22 smallest, negative faster
+    /// still; 0 its default, 3); lz4 has none.
+    pub compression_level: i32,
 }
 
 /// One server of a `servers` list.
@@ -289,6 +327,21 @@ pub const OPTIONS: &[OptionDef] = &[
         default: "1000",
         doc: "several servers: one that could not be reached is tried again after this long; 0 always",
     },
+    OptionDef {
+        name: "compression",
+        default: "none",
+        doc: "none, lz4 or zstd: values stored compressed when that makes them smaller (other clients cannot read them)",
+    },
+    OptionDef {
+        name: "compression_min_bytes",
+        default: "2048",
+        doc: "values shorter than this, as wire text, are never compressed",
+    },
+    OptionDef {
+        name: "compression_level",
+        default: "0",
+        doc: "zstd level, 1 (fastest) to 22 (smallest), negative faster still; 0 zstd's default (3); lz4 has none",
+    },
 ];
 
 /// The table entry of option `name`.
@@ -316,6 +369,9 @@ impl Default for Options {
             servers: Vec::new(),
             down_server: DownServer::Error,
             retry_interval_ms: 0,
+            compression: Compression::None,
+            compression_min_bytes: 0,
+            compression_level: 0,
         };
         for d in OPTIONS {
             // Each default is checked by the `defaults` test: none can fail.
@@ -459,6 +515,14 @@ impl Options {
             "tcp_keepalive" => self.tcp_keepalive = boolean(name, &v)?,
             "fanout_min" => self.fanout_min = int_in(name, &v, 1, i64::from(u32::MAX))? as usize,
             "busy_poll_us" => self.busy_poll_us = int_in(name, &v, 0, 1_000_000)? as u64,
+            "compression" => match v {
+                OptValue::Str(s) => self.compression = Compression::parse(&s)?,
+                other => return Err(wrong_type(name, "string", &other)),
+            },
+            "compression_min_bytes" => {
+                self.compression_min_bytes = int_in(name, &v, 0, i64::from(u32::MAX))? as usize
+            }
+            "compression_level" => self.compression_level = int_in(name, &v, -50, 22)? as i32,
             _ => {
                 return Err(invalid(format!(
                     "unknown option '{}' (known: {})",
@@ -478,7 +542,7 @@ impl Options {
     pub fn set_ini(&mut self, name: &str, text: &str) -> Result<()> {
         let t = text.trim();
         let v = match name {
-            "host" | "serializer" | "down_server" => OptValue::Str(t.to_string()),
+            "host" | "serializer" | "down_server" | "compression" => OptValue::Str(t.to_string()),
             "servers" => OptValue::List(
                 t.split(',')
                     .map(|c| c.trim().to_string())
@@ -589,6 +653,33 @@ mod tests {
         assert_eq!(o.pool_size, 8);
         assert_eq!(o.max_value_bytes, 64 << 20);
         assert_eq!(o.persistent_key(&o.server_list()[0]), None);
+        assert_eq!(o.compression, Compression::None);
+        assert_eq!(o.compression_min_bytes, 2048);
+        assert_eq!(o.compression_level, 0);
+    }
+
+    #[test]
+    fn compression_options() {
+        let mut o = Options::default();
+        o.set_ini("compression", "zstd").unwrap();
+        o.set_ini("compression_level", "-3").unwrap();
+        o.set_ini("compression_min_bytes", "0").unwrap();
+        assert_eq!(
+            (o.compression, o.compression_level, o.compression_min_bytes),
+            (Compression::Zstd, -3, 0)
+        );
+        o.set("compression", OptValue::Str("lz4".into())).unwrap();
+        assert_eq!(o.compression, Compression::Lz4);
+        let e = o
+            .set("compression", OptValue::Str("gzip".into()))
+            .unwrap_err();
+        assert!(
+            e.to_string().contains("\"none\", \"lz4\" or \"zstd\""),
+            "{e}"
+        );
+        assert!(o.set("compression", OptValue::Int(1)).is_err());
+        assert!(o.set("compression_level", OptValue::Int(23)).is_err());
+        assert!(o.set("compression_min_bytes", OptValue::Int(-1)).is_err());
     }
 
     #[test]

@@ -70,6 +70,9 @@ pub struct Conn {
     gen: u64,
     /// Reply waits left that skip the busy-poll, after one found nothing.
     spin_skip: AtomicU32,
+    /// The socket's SO_RCVLOWAT as last set (1, the kernel's default, when
+    /// never set).
+    low_water: AtomicU32,
     /// When it went back to the pool last, and the pool's failure epoch
     /// when it was last known good (pool.rs: the stale check).
     idle_since: Instant,
@@ -149,6 +152,7 @@ impl Conn {
                 broken: AtomicBool::new(false),
                 gen: super::fork::generation(),
                 spin_skip: AtomicU32::new(0),
+                low_water: AtomicU32::new(1),
                 idle_since: Instant::now(),
                 epoch: 0,
             });
@@ -217,7 +221,13 @@ impl Conn {
     }
 
     pub fn reply_read(&self) {
-        self.pending.fetch_sub(1, Ordering::AcqRel);
+        self.replies_read(1);
+    }
+
+    pub fn replies_read(&self, n: u32) {
+        if n > 0 {
+            self.pending.fetch_sub(n, Ordering::AcqRel);
+        }
     }
 
     pub fn mark_broken(&self) {
@@ -260,9 +270,7 @@ impl Conn {
         if spin.is_zero() {
             return Ok(false);
         }
-        let skip = self.spin_skip.load(Ordering::Relaxed);
-        if skip > 0 {
-            self.spin_skip.store(skip - 1, Ordering::Relaxed);
+        if !self.spin_turn() {
             return Ok(false);
         }
         let start = Instant::now();
@@ -271,11 +279,69 @@ impl Conn {
                 return Ok(true);
             }
             if start.elapsed() >= spin {
-                self.spin_skip.store(SPIN_BACKOFF, Ordering::Relaxed);
+                self.spin_missed();
                 return Ok(false);
             }
             std::thread::yield_now();
         }
+    }
+
+    /// Whether this wait may busy-poll: false for the `SPIN_BACKOFF` waits
+    /// after a spin that found nothing (counted down here).
+    pub fn spin_turn(&self) -> bool {
+        let skip = self.spin_skip.load(Ordering::Relaxed);
+        if skip > 0 {
+            self.spin_skip.store(skip - 1, Ordering::Relaxed);
+            return false;
+        }
+        true
+    }
+
+    /// A busy-poll saw no reply within its window: the next waits sleep
+    /// at once.
+    pub fn spin_missed(&self) {
+        self.spin_skip.store(SPIN_BACKOFF, Ordering::Relaxed);
+    }
+
+    /// Makes poll(2) report the socket readable (and wake a caller asleep
+    /// in it) only once `bytes` are buffered (SO_RCVLOWAT; 1 is the
+    /// kernel's default), so a batch whose replies trickle in is woken once
+    /// for many of them instead of once per piece the server writes. A
+    /// closed or reset connection still wakes it at once. Non-blocking
+    /// reads are not affected. No system call when the value is already
+    /// set.
+    pub fn set_low_water(&self, bytes: usize) -> Result<()> {
+        let bytes = u32::try_from(bytes.max(1))
+            .unwrap_or(u32::MAX)
+            .min(i32::MAX as u32);
+        if self.low_water.load(Ordering::Relaxed) == bytes {
+            return Ok(());
+        }
+        let val = bytes as libc::c_int;
+        // SAFETY: the descriptor is owned by `self.stream` and open for the
+        // whole call; the option value is a live c_int whose size is given.
+        let rc = unsafe {
+            libc::setsockopt(
+                self.raw_fd(),
+                libc::SOL_SOCKET,
+                libc::SO_RCVLOWAT,
+                std::ptr::addr_of!(val).cast(),
+                std::mem::size_of::<libc::c_int>() as libc::socklen_t,
+            )
+        };
+        if rc != 0 {
+            self.mark_broken();
+            return Err(self.io_err("setsockopt(SO_RCVLOWAT)", &io::Error::last_os_error()));
+        }
+        self.low_water.store(bytes, Ordering::Relaxed);
+        Ok(())
+    }
+
+    /// Bytes read from the socket and not yet consumed as reply lines (a
+    /// reply's first part).
+    pub fn buffered(&self) -> usize {
+        let b = self.bufs.lock();
+        b.end - b.start
     }
 
     /// Waits until the socket is ready for `flags` or the deadline passes.
@@ -394,6 +460,19 @@ impl Conn {
                 }
                 Ok(None)
             }
+        }
+    }
+
+    /// Consumes `line` (a whole reply line, `\n` included) if the buffer
+    /// starts with it.
+    #[inline]
+    pub fn take_line(b: &mut Buffers, line: &[u8]) -> bool {
+        if b.r[b.start..b.end].starts_with(line) {
+            b.start += line.len();
+            b.scanned = b.scanned.max(b.start);
+            true
+        } else {
+            false
         }
     }
 

@@ -21,6 +21,7 @@ use super::batch::Batch;
 use super::conn::{poll_ms, Conn, Fill};
 use super::error::{Error, Result};
 use super::pool::{Guard, Pool};
+use super::protocol::MIN_REPLY_BYTES;
 use super::replies::Replies;
 use nix::poll::{poll, PollFd, PollFlags};
 use std::borrow::Cow;
@@ -121,9 +122,8 @@ impl Job<'_> {
 struct Lane<'p, 'b> {
     job: usize,
     conn: Guard<'p>,
-    /// The job's requests this lane carries (positions in the job), in
-    /// order; `None`: all of them.
-    nths: Option<Vec<usize>>,
+    /// The job's requests this lane carries, in order.
+    part: Part,
     count: usize,
     /// The bytes this lane sends, and how far it got.
     bytes: Cow<'b, [u8]>,
@@ -132,16 +132,23 @@ struct Lane<'p, 'b> {
     received: usize,
     /// Any reply byte arrived.
     got_bytes: bool,
+    /// Worth a try in the next pass: poll(2) reported its socket, or the
+    /// loop is busy-polling, or a poll timed out.
+    ready: bool,
     /// No progress by then fails the lane.
     wait_until: Instant,
     failed: Option<Error>,
+    /// The server's time per request on this connection's pool
+    /// (`Pool::per_request`): what the lane expects to wait for its
+    /// replies still to come.
+    per_request: Duration,
 }
 
 impl<'p, 'b> Lane<'p, 'b> {
     fn new(
         job: usize,
         conn: Guard<'p>,
-        nths: Option<Vec<usize>>,
+        part: Part,
         job_len: usize,
         bytes: Cow<'b, [u8]>,
         wait_until: Instant,
@@ -149,15 +156,23 @@ impl<'p, 'b> Lane<'p, 'b> {
         Lane {
             job,
             conn,
-            count: nths.as_ref().map_or(job_len, Vec::len),
-            nths,
+            count: part.len(job_len),
+            part,
             bytes,
             sent: 0,
             received: 0,
             got_bytes: false,
+            ready: true,
             wait_until,
             failed: None,
+            per_request: Duration::ZERO,
         }
+    }
+
+    /// How long the replies still to come should take.
+    fn expected_wait(&self) -> Duration {
+        self.per_request
+            .saturating_mul(u32::try_from(self.count - self.received).unwrap_or(u32::MAX))
     }
 
     fn active(&self) -> bool {
@@ -168,27 +183,83 @@ impl<'p, 'b> Lane<'p, 'b> {
         self.sent < self.bytes.len()
     }
 
-    fn nth(&self, i: usize) -> usize {
-        self.nths.as_ref().map_or(i, |n| n[i])
-    }
-
     fn fail(&mut self, err: Error) {
         self.conn.mark_broken();
         self.failed = Some(err);
     }
 }
 
+/// Which of a job's requests a lane carries (positions in the job).
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Part {
+    All,
+    /// Positions `a..b`.
+    Range(usize, usize),
+    /// These positions, in order.
+    List(Vec<usize>),
+}
+
+impl Part {
+    fn len(&self, job_len: usize) -> usize {
+        match self {
+            Part::All => job_len,
+            Part::Range(a, b) => b - a,
+            Part::List(l) => l.len(),
+        }
+    }
+
+    /// The position in the job of the lane's `i`th request.
+    #[inline]
+    fn nth(&self, i: usize) -> usize {
+        match self {
+            Part::All => i,
+            Part::Range(a, _) => a + i,
+            Part::List(l) => l[i],
+        }
+    }
+
+    /// The bytes the lane sends: a slice of the batch when its requests
+    /// lie back to back there, else a copy.
+    fn bytes<'b>(&self, batch: &'b Batch, job: &Job<'_>) -> Cow<'b, [u8]> {
+        let n = job.len(batch);
+        match *self {
+            Part::All if job.reqs.is_none() => return Cow::Borrowed(batch.span(0, n)),
+            Part::Range(a, b) if job.reqs.is_none() => return Cow::Borrowed(batch.span(a, b)),
+            _ => {}
+        }
+        let count = self.len(n);
+        let request = |i: usize| batch.request(job.req(self.nth(i)));
+        let mut bytes = Vec::with_capacity((0..count).map(|i| request(i).len()).sum());
+        for i in 0..count {
+            bytes.extend_from_slice(request(i));
+        }
+        Cow::Owned(bytes)
+    }
+}
+
 /// Splits the requests of a job over `k` connections without changing
-/// what they mean: a request only ever depends on earlier requests for the
-/// same key, so every request of a key goes to the same connection, in
-/// order. A job holding a request without a key (INV_*, KEYS, FLUSH,
-/// STATS) is not split at all, since its place relative to every other
-/// request matters. Positions in the job, per lane.
-fn split(batch: &Batch, job: &Job<'_>, k: usize) -> Option<Vec<Vec<usize>>> {
+/// what they mean. When no request can change what another one sees (all
+/// GETs, or writes to keys that all differ: `Batch::independent`), the job
+/// is cut into `k` runs of consecutive requests, each sent straight from
+/// the batch's buffer. Otherwise a request may depend on earlier requests
+/// for the same key: every request of a key goes to the same connection,
+/// in order (by a hash of the key), and its bytes are gathered. A job
+/// holding a request without a key (INV_*, KEYS, FLUSH, STATS) is not
+/// split at all, since its place relative to every other request matters.
+fn split(batch: &Batch, job: &Job<'_>, k: usize) -> Option<Vec<Part>> {
     use std::hash::BuildHasher;
     let n = job.len(batch);
     if k < 2 {
         return None;
+    }
+    if batch.independent() {
+        let per = n.div_ceil(k);
+        return Some(
+            (0..n)
+                .step_by(per.max(1))
+                .map(|a| Part::Range(a, (a + per).min(n)))
+                .collect(),
+        );
     }
     // Any hash spreads keys well enough over lanes; SipHash (std's) was
     // most of what splitting cost.
@@ -199,7 +270,27 @@ fn split(batch: &Batch, job: &Job<'_>, k: usize) -> Option<Vec<Vec<usize>>> {
         lanes[(hasher.hash_one(key) % k as u64) as usize].push(nth);
     }
     lanes.retain(|l| !l.is_empty());
-    Some(lanes)
+    Some(lanes.into_iter().map(Part::List).collect())
+}
+
+/// `parts` folded into `k` (fewer connections than planned), keeping job
+/// order inside each.
+fn refit(batch: &Batch, job: &Job<'_>, mut parts: Vec<Part>, k: usize) -> Vec<Part> {
+    if parts.iter().all(|p| matches!(p, Part::Range(..))) {
+        return split(batch, job, k).unwrap_or(parts);
+    }
+    let n = job.len(batch);
+    while parts.len() > k {
+        let extra = parts.pop().unwrap_or(Part::All);
+        let last = parts.len() - 1;
+        let mut merged: Vec<usize> = (0..parts[last].len(n))
+            .map(|i| parts[last].nth(i))
+            .chain((0..extra.len(n)).map(|i| extra.nth(i)))
+            .collect();
+        merged.sort_unstable();
+        parts[last] = Part::List(merged);
+    }
+    parts
 }
 
 /// Sends every job; the replies land in `out` (sized by the caller, which
@@ -252,36 +343,28 @@ pub fn run<'p>(
                 _ => break,
             }
         }
-        let lane = |conn, nths, bytes| Lane::new(j, conn, nths, n, bytes, start + waits.timeout);
-        let gather = |nths: &mut dyn Iterator<Item = usize>| {
-            let mut bytes = Vec::new();
-            for nth in nths {
-                bytes.extend_from_slice(batch.request(job.req(nth)));
-            }
-            bytes
+        let per_request = job.pool.per_request();
+        let lane = |conn, part, bytes| Lane {
+            per_request,
+            ..Lane::new(j, conn, part, n, bytes, start + waits.timeout)
         };
         match parts {
-            Some(mut parts) if conns.len() > 1 => {
-                // Fewer connections than planned: fold the extra parts in,
-                // keeping job order inside each lane.
-                while parts.len() > conns.len() {
-                    let extra = parts.pop().unwrap_or_default();
-                    let last = parts.len() - 1;
-                    parts[last].extend(extra);
-                    parts[last].sort_unstable();
-                }
-                for (conn, nths) in conns.into_iter().zip(parts) {
-                    let bytes = gather(&mut nths.iter().copied());
-                    lanes.push(lane(conn, Some(nths), bytes.into()));
+            Some(parts) if conns.len() > 1 => {
+                let k = conns.len();
+                let parts = if parts.len() > k {
+                    refit(batch, job, parts, k)
+                } else {
+                    parts
+                };
+                for (conn, part) in conns.into_iter().zip(parts) {
+                    let bytes = part.bytes(batch, job);
+                    lanes.push(lane(conn, part, bytes));
                 }
             }
             _ => {
-                let bytes: Cow<'_, [u8]> = match &job.reqs {
-                    None => batch.bytes().into(),
-                    Some(_) => gather(&mut (0..n)).into(),
-                };
+                let bytes = Part::All.bytes(batch, job);
                 for conn in conns.into_iter().take(1) {
-                    lanes.push(lane(conn, None, bytes.clone()));
+                    lanes.push(lane(conn, Part::All, bytes.clone()));
                 }
             }
         }
@@ -293,6 +376,12 @@ pub fn run<'p>(
     let requests: usize = lanes.iter().map(|l| l.count).sum();
     let deadline = call_deadline(start, waits, requests, total_bytes);
     drive(&mut lanes, jobs, batch, waits, (start, deadline), out);
+    // The connections go back to the pool woken by any byte again.
+    for l in lanes.iter_mut().filter(|l| l.failed.is_none()) {
+        if let Err(e) = l.conn.set_low_water(1) {
+            l.fail(e);
+        }
+    }
     for l in lanes {
         let (answered, sent) = (l.got_bytes, l.sent > 0);
         match (&mut results[l.job], l.failed) {
@@ -327,11 +416,19 @@ fn drive(
     let mut first_pass = true;
     // While nothing moves, the loop busy-polls (offering the core to other
     // threads between passes) until `spin` has passed since the last
-    // progress, and only then sleeps in poll(2): see Conn::spin_fill.
+    // progress, and only then sleeps in poll(2): see Conn::spin_fill. It
+    // spins only while every lane expects its remaining replies within a
+    // quarter of the window (a large batch, a slow server: poll at once,
+    // since spinning through a long wait costs CPU and gains nothing; at
+    // getMany(100), spinning through the whole window cost 1.3x the client
+    // CPU of not spinning, and through half of it 1.46x), and not for a
+    // while after a spin on the first connection found nothing.
+    let may_spin = !waits.spin.is_zero() && lanes.first().is_some_and(|l| l.conn.spin_turn());
     let mut spin_until = Instant::now() + waits.spin;
+    let mut spun = false;
     loop {
         let mut progress = false;
-        for lane in lanes.iter_mut().filter(|l| l.active()) {
+        for lane in lanes.iter_mut().filter(|l| l.active() && l.ready) {
             let mut moved = false;
             if lane.unsent() {
                 match lane.conn.write_slice(&lane.bytes[lane.sent..]) {
@@ -368,15 +465,32 @@ fn drive(
         }
         first_pass = false;
         if !lanes.iter().any(Lane::active) {
+            learn(lanes, jobs, start);
             return;
         }
         let now = Instant::now();
         if progress {
             spin_until = now + waits.spin;
+            spun = false;
         }
-        if now < spin_until {
+        if may_spin
+            && now < spin_until
+            && lanes
+                .iter()
+                .filter(|l| l.active())
+                .all(|l| l.expected_wait() < waits.spin / 4)
+        {
+            spun = true;
+            lanes.iter_mut().for_each(|l| l.ready = true);
             std::thread::yield_now();
             continue;
+        }
+        if spun {
+            // A whole window spun without a reply byte.
+            spun = false;
+            if let Some(l) = lanes.first() {
+                l.conn.spin_missed();
+            }
         }
         // Lanes out of time fail; the others go on.
         for lane in lanes.iter_mut().filter(|l| l.active()) {
@@ -398,6 +512,16 @@ fn drive(
         else {
             return;
         };
+        // A lane with many replies still to come sleeps until at least the
+        // bytes they must take have arrived (see Conn::set_low_water).
+        for lane in lanes.iter_mut().filter(|l| l.active()) {
+            if let Err(e) = lane.conn.set_low_water(low_water(lane)) {
+                lane.fail(e);
+            }
+        }
+        if !lanes.iter().any(Lane::active) {
+            return;
+        }
         let mut fds: Vec<PollFd<'_>> = lanes
             .iter()
             .filter(|l| l.active())
@@ -410,7 +534,28 @@ fn drive(
             })
             .collect();
         match poll(&mut fds, poll_ms(wake.saturating_duration_since(now))) {
-            Ok(_) | Err(nix::errno::Errno::EINTR) => {}
+            // Only the lanes whose sockets have news are tried next: with
+            // many connections, reading every one after each wake-up was
+            // mostly reads that found nothing.
+            Ok(n) if n > 0 => {
+                let news: Vec<bool> = fds
+                    .iter()
+                    .map(|f| f.revents().is_some_and(|r| !r.is_empty()))
+                    .collect();
+                drop(fds);
+                // A lane out of time is tried too: bytes below its low-water
+                // mark are progress, and it fails only if there are none.
+                let now = Instant::now();
+                for (lane, news) in lanes.iter_mut().filter(|l| l.active()).zip(news) {
+                    lane.ready = news || now >= lane.wait_until.min(deadline);
+                }
+            }
+            // Timed out (a lane may hold bytes below its low-water mark,
+            // which are progress) or interrupted: try every lane.
+            Ok(_) | Err(nix::errno::Errno::EINTR) => {
+                drop(fds);
+                lanes.iter_mut().for_each(|l| l.ready = true);
+            }
             Err(e) => {
                 drop(fds);
                 let err = std::io::Error::from(e);
@@ -420,6 +565,40 @@ fn drive(
                 }
                 return;
             }
+        }
+    }
+}
+
+/// Fewer replies than this still to come: woken by any byte.
+const LOW_WATER_MIN: usize = 32;
+/// The most a lane waits to have buffered before it is woken.
+const LOW_WATER_MAX: usize = 256 * 1024;
+
+/// The bytes a lane waits for before it is woken: what its remaining
+/// replies take at the least, once its requests are all sent and a first
+/// reply arrived (so a server that answers out of line is still seen at
+/// once); 1 otherwise.
+fn low_water(lane: &Lane<'_, '_>) -> usize {
+    let left = lane.count - lane.received;
+    if lane.unsent() || lane.received == 0 || left < LOW_WATER_MIN {
+        return 1;
+    }
+    (left * MIN_REPLY_BYTES)
+        .saturating_sub(lane.conn.buffered())
+        .clamp(1, LOW_WATER_MAX)
+}
+
+/// Batches of fewer requests than this teach nothing about the server's
+/// time per request (the round trip is most of theirs).
+const LEARN_MIN: usize = 32;
+
+/// Teaches each pool the time per request its lanes took (all done).
+fn learn(lanes: &[Lane<'_, '_>], jobs: &[Job<'_>], start: Instant) {
+    let took = start.elapsed();
+    for l in lanes {
+        if l.failed.is_none() && l.count >= LEARN_MIN {
+            let per = took / u32::try_from(l.count).unwrap_or(u32::MAX);
+            jobs[l.job].pool.learn_per_request(per);
         }
     }
 }
@@ -435,19 +614,33 @@ fn read_lane(
     let conn: &Conn = &lane.conn;
     let mut b = conn.lock();
     let mut bytes = 0;
-    loop {
-        while let Some(r) = conn.next_line(&mut b)? {
-            let nth = lane.nth(lane.received);
+    // Replies read, given back to the connection's pending count once per
+    // call rather than one atomic operation per reply.
+    let start = lane.received;
+    let res = (|| loop {
+        while lane.received < lane.count {
+            let nth = lane.part.nth(lane.received);
             let kind = batch.kind(job.req(nth));
+            // The common answer of a write (`OK`) is taken whole, without
+            // looking for its line end or parsing it.
+            if let Some(line) = kind.stored_line() {
+                if Conn::take_line(&mut b, line) {
+                    out.put_stored(job.slot(nth));
+                    lane.received += 1;
+                    continue;
+                }
+            }
+            let Some(r) = conn.next_line(&mut b)? else {
+                break;
+            };
             if let Err(e) = out.put(job.slot(nth), kind, Conn::line(&b, r)) {
                 conn.mark_broken();
                 return Err(e);
             }
             lane.received += 1;
-            conn.reply_read();
-            if lane.received == lane.count {
-                return Ok(bytes);
-            }
+        }
+        if lane.received == lane.count {
+            return Ok(bytes);
         }
         match conn.fill(&mut b)? {
             Fill::Data(n) => {
@@ -456,7 +649,9 @@ fn read_lane(
             }
             Fill::WouldBlock => return Ok(bytes),
         }
-    }
+    })();
+    conn.replies_read((lane.received - start) as u32);
+    res
 }
 
 /// The one request of `job` on one connection: write it, busy-poll, wait,
@@ -620,6 +815,17 @@ mod tests {
         )
     }
 
+    /// A job of the whole batch that may use 4 connections.
+    fn whole_batch_job(p: &Pool) -> Job<'_> {
+        Job {
+            pool: p,
+            reqs: None,
+            slots: None,
+            lanes: 4,
+            verify: false,
+        }
+    }
+
     #[test]
     fn split_keeps_every_request_of_a_key_on_one_lane_in_order() {
         let m = Meta::none();
@@ -634,17 +840,14 @@ mod tests {
             }
         }
         let p = pool();
-        let job = Job {
-            pool: &p,
-            reqs: None,
-            slots: None,
-            lanes: 4,
-            verify: false,
-        };
+        let job = whole_batch_job(&p);
         let lanes = split(&b, &job, 4).expect("a batch of keyed requests splits");
         let mut seen = vec![false; b.len()];
         let mut lane_of = std::collections::HashMap::new();
-        for (l, ix) in lanes.iter().enumerate() {
+        for (l, part) in lanes.iter().enumerate() {
+            let Part::List(ix) = part else {
+                panic!("a batch with a key written twice is split by key")
+            };
             assert!(ix.windows(2).all(|w| w[0] < w[1]), "batch order kept");
             for &i in ix {
                 assert!(!seen[i]);
@@ -658,6 +861,55 @@ mod tests {
         assert!(
             split(&b, &job, 4).is_none(),
             "a keyless request pins the order"
+        );
+    }
+
+    #[test]
+    fn an_independent_batch_is_cut_into_runs_sent_from_its_buffer() {
+        let m = Meta::none();
+        let mut b = Batch::new();
+        for i in 0..10 {
+            let k = format!("k{i}");
+            b.push(Request::Put(Key::text(&k).unwrap(), &m));
+        }
+        b.keys_distinct();
+        let p = pool();
+        let job = whole_batch_job(&p);
+        let parts = split(&b, &job, 4).unwrap();
+        assert_eq!(
+            parts,
+            [
+                Part::Range(0, 3),
+                Part::Range(3, 6),
+                Part::Range(6, 9),
+                Part::Range(9, 10)
+            ]
+        );
+        assert!(matches!(parts[1].bytes(&b, &job), Cow::Borrowed(x) if x == b.span(3, 6)));
+        assert_eq!(
+            refit(&b, &job, parts.clone(), 2),
+            [Part::Range(0, 5), Part::Range(5, 10)]
+        );
+        // A part of a job that is a subset of the batch (one server of
+        // several) is gathered.
+        let sub = Job {
+            reqs: Some(vec![1, 4, 7, 8]),
+            ..job.clone()
+        };
+        let parts = split(&b, &sub, 2).unwrap();
+        assert_eq!(parts, [Part::Range(0, 2), Part::Range(2, 4)]);
+        let mut want = b.request(7).to_vec();
+        want.extend_from_slice(b.request(8));
+        assert_eq!(parts[1].bytes(&b, &sub).as_ref(), &want[..]);
+        // Lists fold into fewer lanes in job order.
+        let lists = vec![
+            Part::List(vec![0, 3]),
+            Part::List(vec![1]),
+            Part::List(vec![2, 4]),
+        ];
+        assert_eq!(
+            refit(&b, &job, lists, 2),
+            [Part::List(vec![0, 3]), Part::List(vec![1, 2, 4])]
         );
     }
 }

@@ -11,6 +11,7 @@
 //! - conn.rs, pool.rs, registry.rs: connections, the pool, persistent pools.
 //! - ketama.rs: libmemcached-compatible placement of keys on servers.
 //! - codec.rs: PHP values as wire text. config.rs: options and defaults.
+//! - scan.rs: word-at-a-time checks of short keys and values.
 
 pub mod batch;
 pub mod codec;
@@ -24,6 +25,7 @@ pub mod pool;
 pub mod protocol;
 pub mod registry;
 pub mod replies;
+pub(crate) mod scan;
 pub(crate) mod spare;
 pub(crate) mod sync;
 

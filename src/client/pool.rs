@@ -14,6 +14,10 @@ use super::error::{Error, Result};
 use super::sync::{AtomicU64, Condvar, Instant, Mutex, Ordering, Queue};
 use std::time::Duration;
 
+/// The time per request of a batch assumed before one was measured: about
+/// what the reference server takes for a PUT with tags on a loaded host.
+pub const DEFAULT_PER_REQUEST: Duration = Duration::from_micros(1);
+
 /// An idle connection given back less than this long ago, in the current
 /// failure epoch, is reused without the stale check.
 const TRUST_IDLE: Duration = Duration::from_millis(1000);
@@ -193,6 +197,8 @@ pub struct Pool<C: Pooled = Conn> {
     /// Bumped whenever a connection is found broken: every idle connection
     /// known good in an older epoch is checked before reuse.
     epoch: AtomicU64,
+    /// `per_request`, in ns (0: nothing measured yet).
+    reply_ns: AtomicU64,
     _owns: std::marker::PhantomData<Box<Gen<C>>>,
 }
 
@@ -304,6 +310,7 @@ impl<C: Pooled> Pool<C> {
             opts,
             size,
             epoch: AtomicU64::new(0),
+            reply_ns: AtomicU64::new(0),
             _owns: std::marker::PhantomData,
         }
     }
@@ -358,6 +365,27 @@ impl<C: Pooled> Pool<C> {
             // SAFETY: `fresh` was made above and never shared.
             drop(unsafe { Box::from_raw(fresh) });
         }
+    }
+
+    /// How long a batch takes per request, from its first byte sent to its
+    /// last reply read, as measured on this server's recent batches
+    /// (`DEFAULT_PER_REQUEST` before the first one). The engine busy-polls
+    /// only for batches whose replies it expects back within the spin
+    /// window.
+    pub fn per_request(&self) -> Duration {
+        match self.reply_ns.load(Ordering::Relaxed) {
+            0 => DEFAULT_PER_REQUEST,
+            ns => Duration::from_nanos(ns),
+        }
+    }
+
+    /// Adds a batch's measured time per request to the estimate (a moving
+    /// average over about the last four batches).
+    pub fn learn_per_request(&self, d: Duration) {
+        let ns = u64::try_from(d.as_nanos()).unwrap_or(u64::MAX).max(1);
+        let old = self.reply_ns.load(Ordering::Relaxed);
+        let new = if old == 0 { ns } else { old - old / 4 + ns / 4 };
+        self.reply_ns.store(new.max(1), Ordering::Relaxed);
     }
 
     pub fn addr(&self) -> &str {

@@ -12,6 +12,7 @@
 //!   says which requests may be sent again.
 
 use super::error::{invalid, shown, Error, Result};
+use super::scan;
 use std::io::Write;
 
 /// Rejects a key the protocol cannot carry: empty, or holding TAB, CR, LF
@@ -31,23 +32,13 @@ pub fn validate_key(key: &str) -> Result<()> {
     Ok(())
 }
 
-/// A key `validate_key` accepts for sure, by a quick scan: ASCII, not
-/// empty, no TAB, CR, LF or comma. (A false answer means "check it with
-/// `validate_key`", not "invalid": non-ASCII UTF-8 keys are fine.)
+/// A key `validate_key` accepts for sure, by a quick scan: not empty,
+/// printable ASCII (0x20..=0x7f) without a comma. (A false answer means
+/// "check it with `validate_key`", not "invalid": non-ASCII UTF-8 keys and
+/// keys with other control characters are fine.)
 pub fn plain_key(k: &[u8]) -> bool {
-    !k.is_empty() && k.iter().all(|&c| KEY_PLAIN[c as usize])
+    super::scan::plain_key(k)
 }
-
-/// The bytes `plain_key` accepts: ASCII but TAB, CR, LF and comma.
-static KEY_PLAIN: [bool; 256] = {
-    let mut t = [false; 256];
-    let mut c = 0;
-    while c < 0x80 {
-        t[c] = !matches!(c as u8, b'\t' | b'\r' | b'\n' | b',');
-        c += 1;
-    }
-    t
-};
 
 /// A key checked to be one the protocol can carry.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -56,11 +47,19 @@ pub struct Key<'a>(&'a [u8]);
 impl<'a> Key<'a> {
     /// Checks `k`: a plain ASCII key by one table scan, anything else as
     /// UTF-8 text by `validate_key`.
+    #[inline]
     pub fn new(k: &'a [u8]) -> Result<Key<'a>> {
-        if !plain_key(k) {
-            let s = std::str::from_utf8(k).map_err(|_| invalid("key must be valid UTF-8"))?;
-            validate_key(s)?;
+        if plain_key(k) {
+            Ok(Key(k))
+        } else {
+            Key::checked(k)
         }
+    }
+
+    #[cold]
+    fn checked(k: &'a [u8]) -> Result<Key<'a>> {
+        let s = std::str::from_utf8(k).map_err(|_| invalid("key must be valid UTF-8"))?;
+        validate_key(s)?;
         Ok(Key(k))
     }
 
@@ -204,8 +203,9 @@ fn char_name(c: char) -> &'static str {
     }
 }
 
-/// The TTL and tags of a write, written once as the `\tttl\ttags` field
-/// the write requests share (a putMany writes it into every PUT).
+/// The TTL and tags of a write, written once as the `\tttl\ttags\t` field
+/// the write requests share (a putMany writes it into every PUT; the last
+/// TAB, before the value, is left out for INCR/DECR).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Meta {
     field: Vec<u8>,
@@ -228,6 +228,7 @@ impl Meta {
         } else {
             field.extend_from_slice(&tags.joined);
         }
+        field.push(b'\t');
         Meta {
             field,
             none: ttl.is_none() && tags.is_empty(),
@@ -312,36 +313,48 @@ impl<'a> Request<'a> {
         value: impl FnOnce(&mut Vec<u8>) -> std::result::Result<(), E>,
     ) -> std::result::Result<(), E> {
         let verb = self.kind().verb().as_bytes();
-        out.extend_from_slice(verb);
         match self {
             Request::Get(k) | Request::Del(k) => {
+                out.reserve(verb.len() + k.0.len() + 2);
+                out.extend_from_slice(verb);
                 out.push(b'\t');
                 out.extend_from_slice(k.0);
             }
             Request::Put(k, m) | Request::Add(k, m) => {
-                out.push(b'\t');
-                out.extend_from_slice(k.0);
-                out.extend_from_slice(&m.field);
-                out.push(b'\t');
+                // One reservation for the line up to the value (and a short
+                // value), so the copies below do not each check for room.
+                out.reserve(verb.len() + k.0.len() + m.field.len() + 64);
+                // A verb of a known length: copied inline.
+                let verb_tab: &[u8; 4] = if self.kind() == Kind::Put {
+                    b"PUT\t"
+                } else {
+                    b"ADD\t"
+                };
+                out.extend_from_slice(verb_tab);
+                scan::append(out, k.0);
+                scan::append(out, &m.field);
                 value(out)?;
             }
             Request::Incr(k, by, m) | Request::Decr(k, by, m) => {
+                out.extend_from_slice(verb);
                 out.push(b'\t');
                 out.extend_from_slice(k.0);
                 let _ = write!(out, "\t{by}");
                 if !m.none {
-                    out.extend_from_slice(&m.field);
+                    out.extend_from_slice(&m.field[..m.field.len() - 1]);
                 }
             }
             Request::Invalidate(tags, _) => {
+                out.extend_from_slice(verb);
                 out.push(b'\t');
                 out.extend_from_slice(&tags.joined);
             }
             Request::KeysByTag(t) => {
+                out.extend_from_slice(verb);
                 out.push(b'\t');
                 out.extend_from_slice(t.0.as_bytes());
             }
-            Request::Stats | Request::Flush => {}
+            Request::Stats | Request::Flush => out.extend_from_slice(verb),
         }
         out.push(b'\n');
         Ok(())
@@ -475,6 +488,10 @@ impl Command {
     }
 }
 
+/// The shortest reply line of any request, `\n` included (`OK`, `NF`): a
+/// lower bound of the bytes the replies of `n` requests take.
+pub const MIN_REPLY_BYTES: usize = 3;
+
 /// What a request expects back: its reply parser and its resend rule.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
@@ -520,6 +537,16 @@ impl Kind {
     /// sent: its failure says the outcome is unknown (`Error::OutcomeUnknown`).
     pub fn resend_safe(self) -> bool {
         matches!(self, Kind::Get | Kind::Put | Kind::Keys | Kind::Stats)
+    }
+
+    /// The whole reply line, `\n` included, that `parse` reads as
+    /// `Parsed::Stored`, for readers that take a run of them without
+    /// splitting lines (a putMany gets thousands of `OK`s).
+    pub fn stored_line(self) -> Option<&'static [u8]> {
+        match self {
+            Kind::Put => Some(b"OK\n"),
+            _ => None,
+        }
     }
 
     /// Reads one reply line (without its `\n`) as the answer to this kind
@@ -688,7 +715,8 @@ mod tests {
         for c in 0u8..=255 {
             let k = [b'a', c, b'b'];
             let valid = std::str::from_utf8(&k).is_ok_and(|s| validate_key(s).is_ok());
-            assert_eq!(plain_key(&k), c < 0x80 && valid, "byte {c:#04x}");
+            assert!(!plain_key(&k) || valid, "byte {c:#04x}");
+            assert_eq!(plain_key(&k), (0x20..0x80).contains(&c) && c != b',');
             assert_eq!(Key::new(&k).is_ok(), valid, "byte {c:#04x}");
         }
         assert!(!plain_key(b""));
@@ -895,6 +923,21 @@ mod tests {
         let e = parse_reply(Kind::Put, b"VALUE\tx").unwrap_err();
         assert!(e.to_string().contains("unexpected reply"), "{e}");
         assert!(matches!(Kind::Del.parse(b"VALUE\tx"), Parsed::Bad(_)));
+        for k in [
+            Kind::Get,
+            Kind::Put,
+            Kind::Add,
+            Kind::Incr,
+            Kind::Del,
+            Kind::Stats,
+        ] {
+            if let Some(line) = k.stored_line() {
+                let (last, line) = line.split_last().unwrap();
+                assert_eq!(*last, b'\n');
+                assert!(matches!(k.parse(line), Parsed::Stored), "{k:?}");
+            }
+        }
+        assert!(Kind::Put.stored_line().is_some());
         assert!(parse_reply(Kind::Stats, b"STATS\t1").is_err());
         assert!(parse_reply(Kind::InvTag, b"INV_TAG\tx").is_err());
     }

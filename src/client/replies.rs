@@ -168,6 +168,22 @@ impl Replies {
         Ok(())
     }
 
+    /// Records the reply of request `i` as `Parsed::Stored` (a line
+    /// `Kind::stored_line` matched).
+    #[inline]
+    pub(crate) fn put_stored(&mut self, i: usize) {
+        if let Some(c) = self.cells.get_mut(i) {
+            *c = Cell::Stored;
+        }
+    }
+
+    /// Every reply in `range` is `Reply::Stored`.
+    pub fn all_stored(&self, range: std::ops::Range<usize>) -> bool {
+        self.cells
+            .get(range)
+            .is_some_and(|c| c.iter().all(|c| matches!(c, Cell::Stored)))
+    }
+
     /// A GET whose server is down reads as a miss (`down_server` "miss").
     pub(crate) fn set_miss(&mut self, slot: usize) {
         if let Some(c) = self.cells.get_mut(slot) {

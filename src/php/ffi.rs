@@ -9,7 +9,13 @@
 //!   the INI table), php/exceptions.rs (class entries kept from MINIT);
 //! - php/diagnostics.rs: the error callback and observer that keep an
 //!   unserializer's complaints about our payloads for our exception;
-//! - client/fork.rs: `pthread_atfork`, the syscall-free fork check.
+//! - client/fork.rs: `pthread_atfork`, the syscall-free fork check;
+//! - client/pool.rs: a pool's state per process generation, kept by
+//!   address, and a forked child's `close` of its copies of the parent's
+//!   sockets;
+//! - client/conn.rs: `setsockopt(SO_RCVLOWAT)`, which neither socket2 nor
+//!   nix binds;
+//! - client/scan.rs: the unaligned copies of short request pieces.
 //!
 //! The reference server has its own two: `recv` with `MSG_DONTWAIT` for its
 //! busy-poll, and `from_utf8_unchecked` after an ASCII check.

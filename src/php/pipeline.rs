@@ -9,6 +9,7 @@ use super::tagcache::{
     plan_invalidate, plan_invalidate_tag, plan_keys_by_tag, plan_put_many, plan_search, plan_store,
     Planner, Sig,
 };
+use crate::client::codec::Compress;
 use crate::client::config::{AllowedClasses, Serializer};
 use crate::client::Client;
 use ext_php_rs::builders::ClassBuilder;
@@ -31,6 +32,7 @@ pub struct TagCachePipeline {
     client: Client,
     serializer: Serializer,
     allowed: AllowedClasses,
+    compress: Compress,
     plan: Plan,
     /// A call is running (it may run user code: serializers); the same
     /// pipeline used from inside it throws instead of touching the plan.
@@ -38,12 +40,18 @@ pub struct TagCachePipeline {
 }
 
 impl TagCachePipeline {
-    pub fn new(client: Client, serializer: Serializer, allowed: AllowedClasses) -> Self {
+    pub fn new(
+        client: Client,
+        serializer: Serializer,
+        allowed: AllowedClasses,
+        compress: Compress,
+    ) -> Self {
         TagCachePipeline {
             plan: Plan::with_value_limit(client.options().max_value_bytes),
             client,
             serializer,
             allowed,
+            compress,
             busy: false,
         }
     }
@@ -67,6 +75,7 @@ fn queue<'a>(
     }
     let ser = this.serializer;
     let mut plan = std::mem::take(&mut this.plan);
+    plan.set_compress(this.compress);
     this.busy = true;
     let r = f(&mut plan, ser);
     this.busy = false;

@@ -7,6 +7,7 @@ use super::exceptions::{self, tagcache_error, value_error};
 use super::ffi;
 use super::values;
 use crate::client::batch::Batch;
+use crate::client::codec::Compress;
 use crate::client::config::{AllowedClasses, Serializer};
 use crate::client::error::shown;
 use crate::client::protocol::{self, IntKey, Key, Match, Meta, Reply, Request, Tag, Tags};
@@ -57,6 +58,8 @@ pub struct Plan {
     /// When set (a pipeline's plan), a longer value is refused as it is
     /// queued, not when the pipeline is sent.
     value_limit: Option<usize>,
+    /// How the values of put/add/putMany are compressed (none unless set).
+    compress: Compress,
 }
 
 /// A value the client could not read back: its wire text (what GET would
@@ -117,6 +120,8 @@ pub fn tag_list(a: &Args, arr: &ZendHashTable, num: u32, name: &str) -> PResult<
 struct Lengths {
     longest: Option<(usize, usize)>,
     limit: Option<usize>,
+    /// How values are compressed: the length checked is the final one.
+    compress: Compress,
 }
 
 impl Lengths {
@@ -131,7 +136,7 @@ impl Lengths {
         out: &mut Vec<u8>,
     ) -> PResult<()> {
         let start = out.len();
-        values::encode(value, ser, out)?;
+        values::encode_compressed(value, ser, self.compress, out)?;
         let len = out.len() - start;
         if let Some(limit) = self.limit.filter(|&l| len > l) {
             return Err(value_too_long(key.as_bytes(), len, limit));
@@ -180,6 +185,11 @@ impl Plan {
         self.longest = None;
     }
 
+    /// Values written from now on are compressed as `c` says.
+    pub fn set_compress(&mut self, c: Compress) {
+        self.compress = c;
+    }
+
     fn one(&mut self, shape: Shape, req: Request<'_>) {
         self.batch.push(req);
         self.calls.push((shape, 1));
@@ -204,6 +214,7 @@ impl Plan {
         Lengths {
             longest: self.longest,
             limit: self.value_limit,
+            compress: self.compress,
         }
     }
 
@@ -248,6 +259,7 @@ impl Plan {
         let meta = meta(tags, ttl)?;
         let mut lengths = self.lengths();
         self.call(Shape::Stored, |b| {
+            let alone = b.is_empty();
             b.reserve(items.len(), items.len() * 64);
             ffi::walk(items, |k, value| {
                 with_hash_key(k, |key| {
@@ -256,7 +268,13 @@ impl Plan {
                         lengths.encode(i, key, value, ser, out)
                     })
                 })?
-            })
+            })?;
+            // The keys of a PHP array are unique (an int key and its
+            // decimal text are the same key).
+            if alone {
+                b.keys_distinct();
+            }
+            Ok(())
         })?;
         self.note_lengths(lengths);
         Ok(())
@@ -491,6 +509,13 @@ fn pool_snapshot(plan: &Plan, client: &Client) -> Option<PoolSnap> {
         })
 }
 
+impl Ctx<'_> {
+    /// The longest value this client reads (max_value_bytes).
+    fn max(&self) -> usize {
+        self.client.options().max_value_bytes
+    }
+}
+
 enum Failed {
     /// The server refused a request (ERR) or answered out of place.
     Server(Error),
@@ -571,6 +596,10 @@ fn finish(
     snap: Option<&PoolSnap>,
 ) -> Result<Zval, Failed> {
     let slots = first..first + n;
+    // A bulk write that went through: nothing to look at one by one.
+    if matches!(shape, Shape::Stored) && rs.all_stored(slots.clone()) {
+        return Ok(boolean(true));
+    }
     if let Some(e) = slots.clone().find_map(|i| rs.take_failure(i)) {
         return Err(match e.kind() {
             crate::client::ErrorKind::Server => Failed::Server(e),
@@ -595,7 +624,7 @@ fn finish(
             r => return Err(stray("ADD", r)),
         },
         Shape::Value(default) => match rs.take(last) {
-            Slot::Value(a, b) => values::decode(rs.value(a, b), ctx.allowed)?,
+            Slot::Value(a, b) => values::decode(rs.value(a, b), ctx.allowed, ctx.max())?,
             Slot::Miss => default,
             other => return Err(stray("GET", as_reply(rs, other))),
         },
@@ -604,7 +633,7 @@ fn finish(
             for i in slots {
                 match rs.take(i) {
                     Slot::Value(a, b) => {
-                        let v = values::decode(rs.value(a, b), ctx.allowed)?;
+                        let v = values::decode(rs.value(a, b), ctx.allowed, ctx.max())?;
                         ffi::hash_set(&mut ht, batch.key(i).unwrap_or_default(), v);
                     }
                     Slot::Miss => {}

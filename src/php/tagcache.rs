@@ -6,6 +6,7 @@ use super::exceptions::{tagcache_error, type_error, value_error};
 use super::pipeline::TagCachePipeline;
 use super::plan::{self, Ctx, PhpArray, Plan};
 use super::{ffi, values};
+use crate::client::codec::Compress;
 use crate::client::config::{AllowedClasses, OptValue, Options, Serializer, OPTIONS};
 use crate::client::error::shown;
 use crate::client::protocol::Key;
@@ -180,6 +181,7 @@ pub struct TagCache {
     client: Client,
     serializer: Serializer,
     allowed: AllowedClasses,
+    compress: Compress,
 }
 
 impl TagCache {
@@ -188,6 +190,7 @@ impl TagCache {
         Ok(TagCache {
             serializer: o.serializer,
             allowed: o.allowed_classes.clone(),
+            compress: Compress::of(&o),
             client: Client::new(o),
         })
     }
@@ -252,7 +255,12 @@ impl TagCache {
     }
 
     pub fn pipeline(&self) -> TagCachePipeline {
-        TagCachePipeline::new(self.client.clone(), self.serializer, self.allowed.clone())
+        TagCachePipeline::new(
+            self.client.clone(),
+            self.serializer,
+            self.allowed.clone(),
+            self.compress,
+        )
     }
 
     pub fn close(&self) {
@@ -536,6 +544,7 @@ fn call<const N: usize>(
     plan: Planner<N>,
 ) -> PResult<()> {
     let mut p = Plan::new();
+    p.set_compress(this.compress);
     plan(&mut p, a, z, this.serializer)?;
     *ret = this.run(p)?;
     Ok(())
