@@ -253,11 +253,19 @@ fn split(batch: &Batch, job: &Job<'_>, k: usize) -> Option<Vec<Part>> {
         return None;
     }
     if batch.independent() {
-        let per = n.div_ceil(k);
+        // Exactly `min(k, n)` runs, their lengths differing by one at
+        // most. (Runs of `ceil(n / k)` each can make fewer: 1,666 requests
+        // over 50 connections gave 49 runs of 34, leaving one idle.)
+        let k = k.min(n);
+        let (per, extra) = (n / k, n % k);
+        let mut a = 0;
         return Some(
-            (0..n)
-                .step_by(per.max(1))
-                .map(|a| Part::Range(a, (a + per).min(n)))
+            (0..k)
+                .map(|i| {
+                    let len = per + usize::from(i < extra);
+                    a += len;
+                    Part::Range(a - len, a)
+                })
                 .collect(),
         );
     }
@@ -881,11 +889,31 @@ mod tests {
             [
                 Part::Range(0, 3),
                 Part::Range(3, 6),
-                Part::Range(6, 9),
-                Part::Range(9, 10)
+                Part::Range(6, 8),
+                Part::Range(8, 10)
             ]
         );
         assert!(matches!(parts[1].bytes(&b, &job), Cow::Borrowed(x) if x == b.span(3, 6)));
+        // Always as many runs as connections (or requests): runs of
+        // ceil(n / k) would cut 1,666 requests into 49 runs for 50.
+        for (n, k) in [(1666, 50), (10, 4), (7, 7), (3, 8), (100, 3), (1, 2)] {
+            let mut b = Batch::new();
+            for i in 0..n {
+                let k = format!("k{i}");
+                b.push(Request::Put(Key::text(&k).unwrap(), &m));
+            }
+            b.keys_distinct();
+            let parts = split(&b, &job, k).unwrap();
+            assert_eq!(parts.len(), k.min(n), "{n} requests over {k}");
+            let mut next = 0;
+            for p in &parts {
+                let Part::Range(a, z) = *p else { panic!() };
+                assert_eq!(a, next);
+                assert!(z - a == n / k.min(n) || z - a == n / k.min(n) + 1);
+                next = z;
+            }
+            assert_eq!(next, n);
+        }
         assert_eq!(
             refit(&b, &job, parts.clone(), 2),
             [Part::Range(0, 5), Part::Range(5, 10)]
