@@ -126,8 +126,7 @@ if ($o['port'] !== null) {
     $port = $o['port'];
     $pid = $o['server-pid'];
 } else {
-    $port = start_tagcache_server(find_server_bin($o['server-bin']));
-    $pid = proc_get_status($GLOBALS['started']['tagcache']['proc'])['pid'];
+    [$port, $pid] = start_tagcache_server(find_server_bin($o['server-bin']));
 }
 
 $values = [

@@ -31,24 +31,9 @@ $o = parse_cli($argv, ['calls' => 2000, 'repeat' => 3, 'spin-us' => 50, 'busy-po
     ['server-bin'], __FILE__);
 $bin = find_server_bin($o['server-bin']);
 
-/** Starts one tagcache-server; returns [port, pid]. */
-function start_server(string $bin, int $spinUs, int $n): array
-{
-    $proc = proc_open([$bin, '--port', '0', '--spin-us', (string) $spinUs], [1 => ['pipe', 'w'], 2 => ['file', '/dev/null', 'w']], $pipes);
-    if ($proc === false) {
-        fail("cannot start $bin");
-    }
-    $GLOBALS['started']["tagcache$n"] = ['proc' => $proc, 'pipes' => $pipes];
-    $line = fgets($pipes[1]);
-    if ($line === false || !preg_match('/listening on [^\s]*:(\d+)/', $line, $m)) {
-        fail("$bin did not say where it listens");
-    }
-    return [(int) $m[1], proc_get_status($proc)['pid']];
-}
-
 $servers = [];
 for ($i = 0; $i < 3; $i++) {
-    $servers[] = start_server($bin, $o['spin-us'], $i);
+    $servers[] = start_tagcache_server($bin, ['--spin-us', (string) $o['spin-us']], "tagcache$i");
 }
 $setups = [
     '1 server' => [['port' => $servers[0][0]], [$servers[0][1]]],

@@ -284,8 +284,7 @@ if ($o['port'] !== null) {
     $o['server_pid'] = $o['server-pid'];
 } else {
     $spin = $o['spin-us'] === null ? [] : ['--spin-us', (string) $o['spin-us']];
-    $o['tc_port'] = start_tagcache_server(find_server_bin($o['server-bin']), $spin);
-    $o['server_pid'] = proc_get_status($GLOBALS['started']['tagcache']['proc'])['pid'];
+    [$o['tc_port'], $o['server_pid']] = start_tagcache_server(find_server_bin($o['server-bin']), $spin);
 }
 $bes = ['tagcache'];
 $o['redis_pid'] = null;
@@ -296,8 +295,7 @@ if (!extension_loaded('redis')) {
     $o['redis_pid'] = $o['redis-pid'];
     $bes[] = 'phpredis';
 } elseif (($rb = find_redis_server()) !== null) {
-    $o['redis_port'] = start_redis_server($rb);
-    $o['redis_pid'] = proc_get_status($GLOBALS['started']['redis']['proc'])['pid'];
+    [$o['redis_port'], $o['redis_pid']] = start_redis_server($rb);
     $bes[] = 'phpredis';
 } else {
     fwrite(STDERR, "bench: redis-server not found, phpredis skipped\n");
