@@ -80,11 +80,7 @@ const SECTIONS = ['ops', 'batch', 'values', 'procs'];
 const CONFIGS = ['default', 'nospin'];
 const MB = 1048576;
 
-function fail(string $msg): never
-{
-    fwrite(STDERR, "bench: $msg\n");
-    exit(1);
-}
+require __DIR__ . '/lib.inc';
 
 function warn(string $msg): void
 {
@@ -219,37 +215,6 @@ function parse_args(array $argv): array
 
 /* ---------------------------------------------------------- measurements */
 
-function clk_tck(): int
-{
-    $v = trim((string) @shell_exec('getconf CLK_TCK 2>/dev/null'));
-    return ctype_digit($v) && (int) $v > 0 ? (int) $v : 100;
-}
-
-/** utime+stime of a process and all its threads, in clock ticks; null if unknown. */
-function proc_ticks(?int $pid): ?int
-{
-    if ($pid === null) {
-        return null;
-    }
-    $s = @file_get_contents("/proc/$pid/stat");
-    if ($s === false) {
-        return null;
-    }
-    // The command name (field 2) may hold spaces: count from after its ')'.
-    $f = explode(' ', substr($s, strrpos($s, ')') + 2));
-    return (int) $f[11] + (int) $f[12]; // fields 14 (utime) and 15 (stime)
-}
-
-/** User+system CPU of this process so far, in microseconds. */
-function self_cpu_us(): array
-{
-    $r = getrusage();
-    return [
-        $r['ru_utime.tv_sec'] * 1000000 + $r['ru_utime.tv_usec'],
-        $r['ru_stime.tv_sec'] * 1000000 + $r['ru_stime.tv_usec'],
-    ];
-}
-
 function status_kb(string $field): ?int
 {
     $s = @file_get_contents('/proc/self/status');
@@ -264,132 +229,11 @@ function reset_hwm(): bool
 
 /* ---------------------------------------------------------------- servers */
 
-/** Processes started here, stopped by the parent at exit. */
-$GLOBALS['started'] = [];
-$GLOBALS['parent_pid'] = getmypid();
-
-function stop_server(string $name): void
-{
-    $p = $GLOBALS['started'][$name] ?? null;
-    if ($p === null) {
-        return;
-    }
-    unset($GLOBALS['started'][$name]);
-    $status = proc_get_status($p['proc']);
-    if ($status['running']) {
-        posix_kill($status['pid'], SIGTERM);
-    }
-    foreach ($p['pipes'] as $pipe) {
-        fclose($pipe);
-    }
-    proc_close($p['proc']);
-}
-
-register_shutdown_function(static function (): void {
-    if (getmypid() !== $GLOBALS['parent_pid']) {
-        return; // a forked child: the servers are the parent's
-    }
-    foreach (array_keys($GLOBALS['started']) as $name) {
-        stop_server($name);
-    }
-});
-
-function find_server_bin(?string $given): string
-{
-    $root = dirname(__DIR__, 2);
-    $cands = [];
-    if ($given !== null) {
-        $cands[] = $given;
-    }
-    $env = getenv('TAGCACHE_SERVER_BIN');
-    if ($env !== false && $env !== '') {
-        $cands[] = $env;
-    }
-    $dir = getenv('CARGO_TARGET_DIR');
-    if ($dir !== false && $dir !== '') {
-        $cands[] = "$dir/release/tagcache-server";
-        if ($dir[0] !== '/') {
-            $cands[] = "$root/$dir/release/tagcache-server"; // cargo resolves it from where it ran
-        }
-    }
-    $cands[] = "$root/target/release/tagcache-server";
-    foreach ($cands as $c) {
-        if (is_file($c) && is_executable($c)) {
-            return $c;
-        }
-    }
-    fail('tagcache-server not found (build it with cargo build --release --workspace, or give --port or '
-        . '--server-bin); tried: ' . implode(', ', $cands));
-}
-
 /** The server's --spin-us default, from its --help; null if it does not say. */
 function server_spin_default(string $bin): ?int
 {
     $help = (string) @shell_exec(escapeshellarg($bin) . ' --help 2>&1');
     return preg_match('/^\s+--spin-us N[^(]*\(default (\d+)\)/m', $help, $m) ? (int) $m[1] : null;
-}
-
-/** Starts tagcache-server on a free port; returns [port, pid]. */
-function start_tagcache_server(string $bin, array $extra): array
-{
-    $cmd = array_merge([$bin, '--port', '0'], $extra);
-    $proc = proc_open($cmd, [1 => ['pipe', 'w'], 2 => ['file', '/dev/null', 'w']], $pipes);
-    if ($proc === false) {
-        fail("cannot start $bin");
-    }
-    $GLOBALS['started']['tagcache'] = ['proc' => $proc, 'pipes' => $pipes];
-    $line = fgets($pipes[1]);
-    if ($line === false || !preg_match('/listening on [^\s]*:(\d+)/', $line, $m)) {
-        fail(implode(' ', $cmd) . ' did not say where it listens (got ' . var_export($line, true) . ')');
-    }
-    return [(int) $m[1], proc_get_status($proc)['pid']];
-}
-
-function free_port(): int
-{
-    $s = stream_socket_server('tcp://127.0.0.1:0', $errno, $errstr);
-    if ($s === false) {
-        fail("cannot find a free port: $errstr");
-    }
-    $name = stream_socket_get_name($s, false);
-    fclose($s);
-    return (int) substr($name, strrpos($name, ':') + 1);
-}
-
-function find_redis_server(): ?string
-{
-    foreach (['/usr/bin/redis-server', '/usr/local/bin/redis-server'] as $c) {
-        if (is_executable($c)) {
-            return $c;
-        }
-    }
-    $w = trim((string) shell_exec('command -v redis-server 2>/dev/null'));
-    return $w !== '' ? $w : null;
-}
-
-/** Starts redis-server (no persistence) on a free port; returns [port, pid]. */
-function start_redis_server(string $bin): array
-{
-    $port = free_port();
-    $cmd = [$bin, '--port', (string) $port, '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'];
-    $proc = proc_open($cmd, [1 => ['file', '/dev/null', 'w'], 2 => ['file', '/dev/null', 'w']], $pipes);
-    if ($proc === false) {
-        fail("cannot start $bin");
-    }
-    $GLOBALS['started']['redis'] = ['proc' => $proc, 'pipes' => $pipes];
-    $deadline = microtime(true) + 5;
-    while (microtime(true) < $deadline) {
-        try {
-            $r = new Redis();
-            if (@$r->connect('127.0.0.1', $port, 0.2) && $r->ping()) {
-                $r->close();
-                return [$port, proc_get_status($proc)['pid']];
-            }
-        } catch (RedisException) {
-        }
-        usleep(20000);
-    }
-    fail("redis-server did not answer on port $port");
 }
 
 /** [port, pid] of a server this script did not start; its CPU is unknown without a pid. */
@@ -398,7 +242,7 @@ function external_server(string $portOpt, string $pidOpt, string $what, array $o
     $pid = $o[$pidOpt];
     if ($pid === null) {
         warn("--$portOpt without --$pidOpt: the $what CPU column is unknown (\"?\")");
-    } elseif (proc_ticks($pid) === null) {
+    } elseif (proc_cpu_us($pid) === null) {
         fail("--$pidOpt $pid: no such process");
     }
     return [$o[$portOpt], $pid];
@@ -767,11 +611,11 @@ function child_main(array $row, array $be, array $cfg, int $p, $sock, array $o):
     if (fgets($sock) !== "go\n") {
         exit(1);
     }
-    [$u0, $s0] = self_cpu_us();
+    [$u0, $s0] = self_cpu_times_us();
     $t0 = hrtime(true);
     run_row($row, $be, $c, $w, $row['calls'], $tags);
     $t1 = hrtime(true);
-    [$u1, $s1] = self_cpu_us();
+    [$u1, $s1] = self_cpu_times_us();
     $peak = memory_get_peak_usage(true);
     $hwm = status_kb('VmHWM');
     $res = [
@@ -823,7 +667,7 @@ function measure(array $row, array $be, array $cfg, array $env, array $o): array
         }
     }
     $spid = $env[$be['pid']];
-    $k0 = proc_ticks($spid);
+    $k0 = proc_cpu_us($spid);
     $t0 = hrtime(true);
     foreach ($children as $ch) {
         fwrite($ch['sock'], "go\n");
@@ -838,7 +682,7 @@ function measure(array $row, array $be, array $cfg, array $env, array $o): array
         $rep[] = json_decode(substr($line, 5), true, 4, JSON_THROW_ON_ERROR);
     }
     $t1 = hrtime(true);
-    $k1 = proc_ticks($spid);
+    $k1 = proc_cpu_us($spid);
     reap($children);
     $units = $row['units'] * $row['procs'];
     $wall = $row['procs'] === 1 ? $rep[0]['wall_s'] : ($t1 - $t0) / 1e9;
@@ -847,7 +691,7 @@ function measure(array $row, array $be, array $cfg, array $env, array $o): array
         $v = array_column($rep, $f);
         return in_array(null, $v, true) || !$v ? null : max($v);
     };
-    $ticks = ($k0 === null || $k1 === null) ? null : $k1 - $k0;
+    $srvUs = ($k0 === null || $k1 === null) ? null : $k1 - $k0;
     return [
         'units' => $units,
         'calls' => $row['calls'] * $row['procs'],
@@ -855,8 +699,8 @@ function measure(array $row, array $be, array $cfg, array $env, array $o): array
         'rate' => $units / $wall,
         'cli_user_us' => $sum('cli_user_us'),
         'cli_sys_us' => $sum('cli_sys_us'),
-        'srv_ticks' => $ticks,
-        'srv_us' => $ticks === null ? null : $ticks * 1e6 / $env['clk_tck'],
+        'srv_ticks' => $srvUs === null ? null : cpu_ticks($srvUs),
+        'srv_us' => $srvUs,
         'php_peak_bytes' => $max('php_peak_bytes'),
         'php_peak_extra_bytes' => $max('php_peak_extra_bytes'),
         'vmhwm_kb' => $max('vmhwm_kb'),

@@ -109,25 +109,6 @@ function html_value(int $bytes): string
     return substr($out, 0, $bytes - 14) . '</body></html>';
 }
 
-function cpu_us(): float
-{
-    $r = getrusage();
-    return ($r['ru_utime.tv_sec'] + $r['ru_stime.tv_sec']) * 1e6 + $r['ru_utime.tv_usec'] + $r['ru_stime.tv_usec'];
-}
-
-function server_ticks(?int $pid): ?int
-{
-    if ($pid === null) {
-        return null;
-    }
-    $s = @file_get_contents("/proc/$pid/stat");
-    if ($s === false) {
-        return null;
-    }
-    $f = explode(' ', substr($s, strrpos($s, ')') + 2));
-    return (int) $f[11] + (int) $f[12];
-}
-
 /** The stored text of $key, read with a raw GET (what the wire carries). */
 function raw_len(int $port, string $key): int
 {
@@ -141,13 +122,11 @@ function raw_len(int $port, string $key): int
     return strlen($line) - 6;
 }
 
-$tick = (int) trim((string) shell_exec('getconf CLK_TCK 2>/dev/null')) ?: 100;
 if ($o['port'] !== null) {
     $port = $o['port'];
     $pid = $o['server-pid'];
 } else {
-    $port = start_tagcache_server(find_server_bin($o['server-bin']));
-    $pid = proc_get_status($GLOBALS['started']['tagcache']['proc'])['pid'];
+    [$port, $pid] = start_tagcache_server(find_server_bin($o['server-bin']));
 }
 
 $values = [
@@ -177,8 +156,8 @@ foreach ($values as $label => $value) {
             $tc->put($key, $value); // untimed: connects
             foreach (['put', 'get'] as $op) {
                 $t0 = microtime(true);
-                $c0 = cpu_us();
-                $s0 = server_ticks($pid);
+                $c0 = self_cpu_us();
+                $s0 = proc_cpu_us($pid);
                 for ($i = 0; $i < $o['ops']; $i++) {
                     if ($op === 'put') {
                         $tc->put($key, $value) || fail("$c put returned false");
@@ -187,12 +166,12 @@ foreach ($values as $label => $value) {
                     }
                 }
                 $wall = microtime(true) - $t0;
-                $cpu = cpu_us() - $c0;
-                $s1 = server_ticks($pid);
+                $cpu = self_cpu_us() - $c0;
+                $s1 = proc_cpu_us($pid);
                 $r = &$res[$label][$c][$op];
                 $r['best'] = max($r['best'], $o['ops'] / $wall);
                 $r['cpu'] += $cpu;
-                $r['ticks'] = ($s0 === null || $s1 === null || $r['ticks'] === null) ? null : $r['ticks'] + $s1 - $s0;
+                $r['ticks'] = ($s0 === null || $s1 === null || $r['ticks'] === null) ? null : $r['ticks'] + cpu_ticks($s1 - $s0);
                 $r['n'] += $o['ops'];
                 unset($r);
             }
@@ -213,7 +192,7 @@ foreach ($res as $label => $byCodec) {
         $cols = [];
         foreach (['put', 'get'] as $op) {
             $x = $r[$op];
-            $srv = $x['ticks'] === null ? '?' : sprintf('%s%.1f', $x['ticks'] < 20 ? '~' : '', $x['ticks'] * 1e6 / $tick / $x['n']);
+            $srv = $x['ticks'] === null ? '?' : sprintf('%s%.1f', $x['ticks'] < 20 ? '~' : '', $x['ticks'] * 1e6 / clk_tck() / $x['n']);
             $cols[] = sprintf('%10.0f %9.1f %9s', $x['best'], $x['cpu'] / $x['n'], $srv);
         }
         printf("%-12s %-5s %s | %s | %10d %6.2fx\n", $label, $c, $cols[0], $cols[1], $r['wire'], $plain / $r['wire']);

@@ -25,7 +25,8 @@
  *            lv-get,lv-put,lv-flush
  * --port     a running tagcache-server (with --server-pid for its CPU);
  *            without it tagcache-server --port 0 is started from
- *            $TAGCACHE_SERVER_BIN or target/release and stopped at the end
+ *            $TAGCACHE_SERVER_BIN, $CARGO_TARGET_DIR/release or
+ *            target/release and stopped at the end
  * --redis-port  a running redis-server (with --redis-pid); without it one is
  *            started on a free port with no persistence
  *
@@ -42,13 +43,9 @@
 
 declare(strict_types=1);
 
-const ROWS = ['sf-get', 'sf-save', 'sf-invalidate', 'lv-get', 'lv-put', 'lv-flush'];
+require __DIR__ . '/lib.inc';
 
-function fail(string $msg): never
-{
-    fwrite(STDERR, "frameworks bench: $msg\n");
-    exit(1);
-}
+const ROWS = ['sf-get', 'sf-save', 'sf-invalidate', 'lv-get', 'lv-put', 'lv-flush'];
 
 function options(array $argv): array
 {
@@ -88,61 +85,6 @@ $o = options($argv);
 
 // ---- servers ---------------------------------------------------------
 
-/** @var list<resource> */
-$children = [];
-
-function free_port(): int
-{
-    $s = stream_socket_server('tcp://127.0.0.1:0') ?: fail('no free port');
-    $name = (string) stream_socket_get_name($s, false);
-    fclose($s);
-    return (int) substr($name, strrpos($name, ':') + 1);
-}
-
-/** @return array{0: int, 1: int} port, pid */
-function start_tagcache(string $root, array &$children): array
-{
-    $bin = getenv('TAGCACHE_SERVER_BIN') ?: $root . '/target/release/tagcache-server';
-    is_executable($bin) || fail("tagcache-server not found at $bin (cargo build --release --workspace)");
-    $p = proc_open([$bin, '--port', '0'], [1 => ['pipe', 'w'], 2 => ['file', '/dev/null', 'w']], $pipes);
-    is_resource($p) || fail('cannot start tagcache-server');
-    $children[] = $p;
-    $line = (string) fgets($pipes[1]);
-    preg_match('/listening on [0-9.]+:(\d+)/', $line, $m) || fail("tagcache-server said: $line");
-    return [(int) $m[1], proc_get_status($p)['pid']];
-}
-
-/** @return array{0: int, 1: int} port, pid */
-function start_redis(array &$children): array
-{
-    $bin = trim((string) shell_exec('command -v redis-server'));
-    $bin !== '' || fail('redis-server not found (apt-get install redis-server)');
-    $port = free_port();
-    $p = proc_open([$bin, '--port', (string) $port, '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
-        [1 => ['file', '/dev/null', 'w'], 2 => ['file', '/dev/null', 'w']], $pipes);
-    is_resource($p) || fail('cannot start redis-server');
-    $children[] = $p;
-    for ($i = 0; $i < 100; $i++) {
-        $r = new Redis();
-        try {
-            if (@$r->connect('127.0.0.1', $port, 0.2) && $r->ping()) {
-                return [$port, proc_get_status($p)['pid']];
-            }
-        } catch (RedisException) {
-        }
-        usleep(50_000);
-    }
-    fail("redis-server did not answer on port $port");
-}
-
-function stop_children(array $children): void
-{
-    foreach ($children as $p) {
-        proc_terminate($p);
-        proc_close($p);
-    }
-}
-
 /** Seconds on CPU of every thread of $pid (0.0 without a pid). */
 function server_cpu(?int $pid): float
 {
@@ -156,17 +98,9 @@ function server_cpu(?int $pid): float
     return $ns / 1e9;
 }
 
-function client_cpu(): float
-{
-    $u = getrusage();
-    return $u['ru_utime.tv_sec'] + $u['ru_utime.tv_usec'] / 1e6 + $u['ru_stime.tv_sec'] + $u['ru_stime.tv_usec'] / 1e6;
-}
-
-[$tcPort, $tcPid] = $o['port'] !== null ? [$o['port'], $o['server-pid']] : start_tagcache($root, $children);
-[$rdPort, $rdPid] = $o['redis-port'] !== null ? [$o['redis-port'], $o['redis-pid']] : start_redis($children);
-register_shutdown_function(static function () use (&$children) {
-    stop_children($children);
-});
+[$tcPort, $tcPid] = $o['port'] !== null ? [$o['port'], $o['server-pid']] : start_tagcache_server(find_server_bin(null));
+[$rdPort, $rdPid] = $o['redis-port'] !== null ? [$o['redis-port'], $o['redis-pid']]
+    : start_redis_server(find_redis_server() ?? fail('redis-server not found (apt-get install redis-server)'));
 
 // ---- caches ----------------------------------------------------------
 
@@ -315,13 +249,13 @@ function measure(callable $timed, string $backend): array
     global $tcPid, $rdPid;
     $pid = $backend === 'TagCache' ? $tcPid : $rdPid;
     $s0 = server_cpu($pid);
-    $c0 = client_cpu();
+    $c0 = self_cpu_us();
     $t0 = hrtime(true);
     $ops = $timed();
     $t1 = hrtime(true);
-    $c1 = client_cpu();
+    $c1 = self_cpu_us();
     $s1 = server_cpu($pid);
-    return [$ops, ($t1 - $t0) / 1e9, $c1 - $c0, $s1 - $s0];
+    return [$ops, ($t1 - $t0) / 1e9, ($c1 - $c0) / 1e6, $s1 - $s0];
 }
 
 // ---- run -------------------------------------------------------------

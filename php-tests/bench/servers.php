@@ -31,39 +31,10 @@ $o = parse_cli($argv, ['calls' => 2000, 'repeat' => 3, 'spin-us' => 50, 'busy-po
     ['server-bin'], __FILE__);
 $bin = find_server_bin($o['server-bin']);
 
-/** Starts one tagcache-server; returns [port, pid]. */
-function start_server(string $bin, int $spinUs, int $n): array
-{
-    $proc = proc_open([$bin, '--port', '0', '--spin-us', (string) $spinUs], [1 => ['pipe', 'w'], 2 => ['file', '/dev/null', 'w']], $pipes);
-    if ($proc === false) {
-        fail("cannot start $bin");
-    }
-    $GLOBALS['started']["tagcache$n"] = ['proc' => $proc, 'pipes' => $pipes];
-    $line = fgets($pipes[1]);
-    if ($line === false || !preg_match('/listening on [^\s]*:(\d+)/', $line, $m)) {
-        fail("$bin did not say where it listens");
-    }
-    return [(int) $m[1], proc_get_status($proc)['pid']];
-}
-
-function ticks(int $pid): int
-{
-    $stat = (string) @file_get_contents("/proc/$pid/stat");
-    $f = explode(' ', substr($stat, strrpos($stat, ')') + 2));
-    return (int) $f[11] + (int) $f[12];
-}
-
-function cpu_us(): float
-{
-    $r = getrusage();
-    return $r['ru_utime.tv_sec'] * 1e6 + $r['ru_utime.tv_usec'] + $r['ru_stime.tv_sec'] * 1e6 + $r['ru_stime.tv_usec'];
-}
-
 $servers = [];
 for ($i = 0; $i < 3; $i++) {
-    $servers[] = start_server($bin, $o['spin-us'], $i);
+    $servers[] = start_tagcache_server($bin, ['--spin-us', (string) $o['spin-us']], "tagcache$i");
 }
-$tick_us = 1e6 / (int) trim((string) shell_exec('getconf CLK_TCK'));
 $setups = [
     '1 server' => [['port' => $servers[0][0]], [$servers[0][1]]],
     '3 servers' => [['servers' => array_map(fn($s) => "127.0.0.1:$s[0]", $servers)], array_column($servers, 1)],
@@ -112,17 +83,17 @@ foreach ($setups as $label => [$opts, $pids]) {
         }
         $best = null;
         for ($r = 0; $r < $o['repeat']; $r++) {
-            $t0 = array_sum(array_map('ticks', $pids));
-            $c0 = cpu_us();
+            $t0 = array_sum(array_map('proc_cpu_us', $pids));
+            $c0 = self_cpu_us();
             $w0 = hrtime(true);
             for ($i = 0; $i < $calls; $i++) {
                 $fn($c);
             }
             $wall = (hrtime(true) - $w0) / 1e9;
-            $cli = cpu_us() - $c0;
-            $srvTicks = array_sum(array_map('ticks', $pids)) - $t0;
+            $cli = self_cpu_us() - $c0;
+            $srv = array_sum(array_map('proc_cpu_us', $pids)) - $t0;
             $n = $calls * $perCall;
-            $run = ['rate' => $n / $wall, 'cli' => $cli / $n, 'srv' => $srvTicks * $tick_us / $n, 'coarse' => $srvTicks < 20];
+            $run = ['rate' => $n / $wall, 'cli' => $cli / $n, 'srv' => $srv / $n, 'coarse' => cpu_ticks($srv) < 20];
             if ($best === null || $run['rate'] > $best['rate']) {
                 $best = $run;
             }

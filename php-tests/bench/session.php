@@ -73,29 +73,6 @@ function sparse_args(array $argv): array
     return $o;
 }
 
-/** utime+stime of a process, in microseconds (from clock ticks). */
-function proc_cpu_us(?int $pid): ?float
-{
-    if ($pid === null) {
-        return null;
-    }
-    $stat = @file_get_contents("/proc/$pid/stat");
-    if ($stat === false) {
-        return null;
-    }
-    // The command name (field 2) may hold spaces: split after its ')'.
-    $f = explode(' ', substr($stat, strrpos($stat, ')') + 2));
-    static $hz = null;
-    $hz ??= (int) trim((string) shell_exec('getconf CLK_TCK 2>/dev/null')) ?: 100;
-    return ((int) $f[11] + (int) $f[12]) * 1e6 / $hz;
-}
-
-function own_cpu_us(): float
-{
-    $r = getrusage();
-    return $r['ru_utime.tv_sec'] * 1e6 + $r['ru_utime.tv_usec'] + $r['ru_stime.tv_sec'] * 1e6 + $r['ru_stime.tv_usec'];
-}
-
 /** The session INI of a backend. */
 function backend_ini(string $be, array $o, bool $locking): array
 {
@@ -178,7 +155,7 @@ function child_run(string $be, string $row, array $o, string $ns, int $p, $sock)
     if (fgets($sock) !== "go\n") {
         exit(1);
     }
-    $cpu0 = own_cpu_us();
+    $cpu0 = self_cpu_us();
     foreach ($pick as $i) {
         $t0 = hrtime(true);
         session_id($ids[$i]);
@@ -190,7 +167,7 @@ function child_run(string $be, string $row, array $o, string $ns, int $p, $sock)
         $lat[] = hrtime(true) - $t0;
         $made[$i]++;
     }
-    $cpu = own_cpu_us() - $cpu0;
+    $cpu = self_cpu_us() - $cpu0;
     fwrite($sock, json_encode(['cycles' => count($pick), 'lat' => $lat, 'cpu' => $cpu]) . "\n");
     // untimed: every counter is what this process made of it
     if (!$same) {
@@ -307,8 +284,7 @@ if ($o['port'] !== null) {
     $o['server_pid'] = $o['server-pid'];
 } else {
     $spin = $o['spin-us'] === null ? [] : ['--spin-us', (string) $o['spin-us']];
-    $o['tc_port'] = start_tagcache_server(find_server_bin($o['server-bin']), $spin);
-    $o['server_pid'] = proc_get_status($GLOBALS['started']['tagcache']['proc'])['pid'];
+    [$o['tc_port'], $o['server_pid']] = start_tagcache_server(find_server_bin($o['server-bin']), $spin);
 }
 $bes = ['tagcache'];
 $o['redis_pid'] = null;
@@ -319,8 +295,7 @@ if (!extension_loaded('redis')) {
     $o['redis_pid'] = $o['redis-pid'];
     $bes[] = 'phpredis';
 } elseif (($rb = find_redis_server()) !== null) {
-    $o['redis_port'] = start_redis_server($rb);
-    $o['redis_pid'] = proc_get_status($GLOBALS['started']['redis']['proc'])['pid'];
+    [$o['redis_port'], $o['redis_pid']] = start_redis_server($rb);
     $bes[] = 'phpredis';
 } else {
     fwrite(STDERR, "bench: redis-server not found, phpredis skipped\n");
