@@ -7,12 +7,15 @@
 //! default), `cpu/...` in CPU time of the benchmark thread, which other
 //! processes on a shared machine do not inflate. The baseline row
 //! `lookup/md5_only` hashes the keys without searching the ring, so the
-//! search's own cost is the difference to `lookup/3` etc.
+//! search's own cost is the difference to `lookup/3` etc. The rows
+//! `lookup/md5_x4_only` and `lookup_batch/N` hash keys LANES at a time
+//! (`key_hashes`, `Ring::servers_for`, as a batch's keys are placed), per
+//! key; `lookup_batch` counts a Vec of the batch's 100 keys too.
 
 use criterion::measurement::{Measurement, ValueFormatter, WallTime};
 use criterion::{black_box, criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use std::time::Duration;
-use tagcache::client::ketama::{key_hash, Ring};
+use tagcache::client::ketama::{key_hash, key_hashes, Ring, LANES};
 
 /// CPU time consumed by the calling thread.
 struct ThreadCpu(WallTime);
@@ -106,6 +109,35 @@ fn run<M: Measurement>(c: &mut Criterion<M>, clock: &str) {
             b.iter(|| {
                 i = (i + 1) % keys.len();
                 r.server_for(black_box(keys[i].as_bytes()))
+            })
+        });
+    }
+    group.finish();
+
+    // Keys placed in groups (Ring::place, as Client::run does): LANES keys
+    // hashed at once per iteration for md5_xN_only, a batch of 100 keys
+    // per iteration for lookup_batch. Times are per key.
+    let mut group = c.benchmark_group(format!("{clock}/lookup"));
+    group.throughput(Throughput::Elements(LANES as u64));
+    group.bench_function(format!("md5_x{LANES}_only"), |b| {
+        b.iter(|| {
+            i = (i + LANES) % (keys.len() - LANES);
+            key_hashes(black_box(std::array::from_fn(|l| keys[i + l].as_bytes())))
+        })
+    });
+    group.finish();
+    let batch = 100;
+    let mut group = c.benchmark_group(format!("{clock}/lookup_batch"));
+    group.throughput(Throughput::Elements(batch as u64));
+    let mut out = vec![0usize; batch];
+    for n in [3, 10, 100] {
+        let r = ring(&servers(n));
+        group.bench_with_input(BenchmarkId::from_parameter(n), &r, |b, r| {
+            b.iter(|| {
+                i = (i + batch) % (keys.len() - batch);
+                let group: Vec<&[u8]> = keys[i..i + batch].iter().map(|k| k.as_bytes()).collect();
+                r.servers_for(black_box(&group), &mut out);
+                black_box(&out);
             })
         });
     }

@@ -91,6 +91,14 @@ fn ring_agrees_with_php_memcached_on_every_key() {
             data.keys.len(),
             &wrong[..wrong.len().min(5)]
         );
+        // Placed in groups, as a batch's keys are (Client::run), they land
+        // on the same servers.
+        let keys: Vec<&[u8]> = data.keys.iter().map(|(k, _)| k.as_bytes()).collect();
+        let mut grouped = vec![usize::MAX; keys.len()];
+        ring.servers_for(&keys, &mut grouped);
+        for ((key, positions), &got) in data.keys.iter().zip(&grouped) {
+            assert_eq!(got, positions[c], "list {c}: key {key} placed in a group");
+        }
     }
 }
 

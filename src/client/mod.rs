@@ -175,32 +175,33 @@ impl Client {
         // Which server carries which requests, and where their replies go.
         let mut routes: Vec<(Vec<usize>, Vec<usize>)> = Vec::new();
         let mut slots = n;
-        if h.servers.len() > 1 {
+        // A client of several servers has a ring; one of a single server
+        // (or `only`) hashes no key.
+        if let (true, Some(ring)) = (h.servers.len() > 1, h.ring.as_deref()) {
             routes.resize(h.servers.len(), (Vec::new(), Vec::new()));
             let mut spread = Vec::new();
-            for i in 0..n {
-                match b.key(i) {
-                    Some(k) => {
-                        let s = self.server_index(k);
-                        routes[s].0.push(i);
-                        routes[s].1.push(i);
-                    }
-                    None => {
-                        let mut others = Vec::with_capacity(h.servers.len() - 1);
-                        for (s, (reqs, to)) in routes.iter_mut().enumerate() {
-                            reqs.push(i);
-                            to.push(if s == 0 {
-                                i
-                            } else {
-                                slots += 1;
-                                others.push(slots - 1);
-                                slots - 1
-                            });
-                        }
-                        spread.push((i, others));
-                    }
+            // Keys are hashed 4 at a time; the calls still come in batch
+            // order, so every server's part keeps the batch's order.
+            ring.place((0..n).map(|i| b.key(i)), |i, server| match server {
+                Some(s) => {
+                    routes[s].0.push(i);
+                    routes[s].1.push(i);
                 }
-            }
+                None => {
+                    let mut others = Vec::with_capacity(h.servers.len() - 1);
+                    for (s, (reqs, to)) in routes.iter_mut().enumerate() {
+                        reqs.push(i);
+                        to.push(if s == 0 {
+                            i
+                        } else {
+                            slots += 1;
+                            others.push(slots - 1);
+                            slots - 1
+                        });
+                    }
+                    spread.push((i, others));
+                }
+            });
             out.reset(slots);
             for (i, others) in spread {
                 out.spread(i, others);
