@@ -176,8 +176,8 @@ impl Client {
         let mut routes: Vec<(Vec<usize>, Vec<usize>)> = Vec::new();
         let mut slots = n;
         // A client of several servers has a ring; one of a single server
-        // (or `only`) hashes no key.
-        if let (true, Some(ring)) = (h.servers.len() > 1, h.ring.as_deref()) {
+        // (or `only`) has none and hashes no key.
+        if let Some(ring) = h.ring.as_deref() {
             routes.resize(h.servers.len(), (Vec::new(), Vec::new()));
             let mut spread = Vec::new();
             // Keys are hashed 4 at a time; the calls still come in batch
