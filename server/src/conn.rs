@@ -12,7 +12,7 @@ use std::io::{self, Read, Write};
 use std::net::{Shutdown, TcpStream};
 use std::os::fd::AsRawFd;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 /// Initial size of the read and write buffers.
 const INITIAL_BUF: usize = 16 * 1024;
@@ -47,13 +47,16 @@ const SPIN_BACKOFF: u32 = 16;
 /// of its last reply gets it answered without that wake-up. The spin is
 /// bounded in time, in how many threads may spin at once (fewer than the
 /// cores, so spinners never starve the threads doing work), and it backs
-/// off on a connection where it found nothing (an idle pooled client).
+/// off on a connection where it found nothing (an idle pooled client)
+/// until a request comes within the window again.
 struct Spinning<'a> {
     stream: &'a TcpStream,
     spin: Duration,
     max_spinners: usize,
     /// Reads left that skip the spin after one that found nothing.
     backoff: u32,
+    /// When the last reply was written (while backing off).
+    wrote: Option<SystemTime>,
 }
 
 impl Spinning<'_> {
@@ -80,6 +83,68 @@ impl Spinning<'_> {
     }
 }
 
+impl Spinning<'_> {
+    /// Asks the kernel to stamp received data with its arrival time
+    /// (SO_TIMESTAMPNS), for `read_stamped`. Best effort. While any such
+    /// socket is open the kernel stamps every packet it receives, a clock
+    /// read each; only a spinning server asks.
+    fn enable_stamps(&self) {
+        let on: libc::c_int = 1;
+        // SAFETY: the descriptor is owned by `self.stream`; the option value
+        // is a live c_int whose size is given.
+        unsafe {
+            libc::setsockopt(
+                self.stream.as_raw_fd(),
+                libc::SOL_SOCKET,
+                libc::SO_TIMESTAMPNS,
+                std::ptr::addr_of!(on).cast(),
+                std::mem::size_of::<libc::c_int>() as libc::socklen_t,
+            );
+        }
+    }
+
+    /// A blocking read that also says when the bytes it returns arrived
+    /// (the kernel's receive time of the last of them), when the kernel
+    /// stamped them.
+    fn read_stamped(&self, buf: &mut [u8]) -> io::Result<(usize, Option<SystemTime>)> {
+        let mut iov = libc::iovec {
+            iov_base: buf.as_mut_ptr().cast(),
+            iov_len: buf.len(),
+        };
+        // Room for one SCM_TIMESTAMPNS message, aligned for cmsghdr.
+        let mut control = [0u64; 8];
+        // SAFETY: msghdr is plain data; all-zero is a valid empty header.
+        let mut msg: libc::msghdr = unsafe { std::mem::zeroed() };
+        msg.msg_iov = &mut iov;
+        msg.msg_iovlen = 1;
+        msg.msg_control = control.as_mut_ptr().cast();
+        msg.msg_controllen = std::mem::size_of_val(&control) as _;
+        // SAFETY: `msg` points at `iov` (a writable region of `buf.len()`
+        // bytes) and at `control`, both live for the whole call.
+        let n = unsafe { libc::recvmsg(self.stream.as_raw_fd(), &mut msg, 0) };
+        if n < 0 {
+            return Err(io::Error::last_os_error());
+        }
+        let mut arrived = None;
+        // SAFETY: the kernel filled `msg_control`/`msg_controllen`; the
+        // CMSG_* macros walk only within them, and a timestamp message
+        // carries one timespec (read unaligned).
+        unsafe {
+            let mut c = libc::CMSG_FIRSTHDR(&msg);
+            while !c.is_null() {
+                if (*c).cmsg_level == libc::SOL_SOCKET && (*c).cmsg_type == libc::SCM_TIMESTAMPNS {
+                    let ts: libc::timespec = std::ptr::read_unaligned(libc::CMSG_DATA(c).cast());
+                    if let (Ok(s), Ok(ns)) = (u64::try_from(ts.tv_sec), u32::try_from(ts.tv_nsec)) {
+                        arrived = Some(UNIX_EPOCH + Duration::new(s, ns));
+                    }
+                }
+                c = libc::CMSG_NXTHDR(&msg, c);
+            }
+        }
+        Ok((n as usize, arrived))
+    }
+}
+
 impl Read for Spinning<'_> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         if self.spin.is_zero() || buf.is_empty() {
@@ -87,6 +152,21 @@ impl Read for Spinning<'_> {
         }
         if self.backoff > 0 {
             self.backoff -= 1;
+            let (n, arrived) = self.read_stamped(buf)?;
+            // A request that arrived within the window of the last reply
+            // ends the backoff: the client is sending back to back again
+            // (it went back to spinning itself), and a spinning server is
+            // what lets it keep that pace. Without this the two sides'
+            // backoffs held each other asleep: a client that spun found a
+            // sleeping server, missed, and slept in turn. The kernel's
+            // receive time is what counts: when this thread woke up adds
+            // its own wake-up (tens of microseconds on a VM) to every gap.
+            if let (Some(wrote), Some(arrived)) = (self.wrote.take(), arrived) {
+                if arrived.duration_since(wrote).unwrap_or_default() < self.spin {
+                    self.backoff = 0;
+                }
+            }
+            return Ok(n);
         } else if SPINNERS.fetch_add(1, Ordering::AcqRel) < self.max_spinners {
             let start = Instant::now();
             let got = loop {
@@ -113,7 +193,11 @@ impl Read for Spinning<'_> {
 
 impl Write for Spinning<'_> {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        (&mut &*self.stream).write(buf)
+        let n = (&mut &*self.stream).write(buf)?;
+        if self.backoff > 0 {
+            self.wrote = Some(SystemTime::now());
+        }
+        Ok(n)
     }
 
     fn flush(&mut self) -> io::Result<()> {
@@ -150,7 +234,11 @@ pub(crate) fn handle(stream: TcpStream, store: &Store, max_line: usize, spin: Du
         spin,
         max_spinners: max_spinners(),
         backoff: 0,
+        wrote: None,
     };
+    if !spin.is_zero() {
+        io.enable_stamps();
+    }
     if let Ok(End::LineTooLong) = run(&mut io, store, max_line) {
         linger(&stream);
     }
@@ -419,6 +507,87 @@ mod tests {
             End::LineTooLong
         );
         assert!(mock.pos <= max + 1, "read {} bytes", mock.pos);
+    }
+
+    /// A connected pair of loopback sockets (client, server side).
+    fn socket_pair() -> (TcpStream, TcpStream) {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let client = TcpStream::connect(listener.local_addr().unwrap()).unwrap();
+        let (server, _) = listener.accept().unwrap();
+        (client, server)
+    }
+
+    /// Sends lines until the server side reads one with its arrival time:
+    /// the kernel turns receive timestamps on a moment after the first
+    /// socket asks (a deferred static key), so the first reads may lack
+    /// them. Their absence only keeps a backoff going. The time window of
+    /// the stamped read is returned with it.
+    fn first_stamped(
+        io: &Spinning<'_>,
+        client: &mut TcpStream,
+    ) -> (SystemTime, SystemTime, SystemTime) {
+        let mut buf = [0u8; 64];
+        for _ in 0..200 {
+            let before = SystemTime::now();
+            client.write_all(b"GET\tk\n").unwrap();
+            let (n, arrived) = io.read_stamped(&mut buf).unwrap();
+            let after = SystemTime::now();
+            assert_eq!(&buf[..n], b"GET\tk\n");
+            if let Some(at) = arrived {
+                return (before, at, after);
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        panic!("no receive timestamp in 2 s: SO_TIMESTAMPNS not honoured");
+    }
+
+    #[test]
+    fn stamped_read_says_when_bytes_arrived() {
+        let (mut client, server) = socket_pair();
+        let io = Spinning {
+            stream: &server,
+            spin: Duration::from_secs(1),
+            max_spinners: 1,
+            backoff: 0,
+            wrote: None,
+        };
+        io.enable_stamps();
+        let (before, arrived, after) = first_stamped(&io, &mut client);
+        assert!(before <= arrived && arrived <= after);
+    }
+
+    /// While backing off, a request that arrives within the spin window of
+    /// the last reply ends the backoff; one that arrives later only counts
+    /// it down.
+    #[test]
+    fn prompt_request_ends_backoff() {
+        let (mut client, server) = socket_pair();
+        let mut io = Spinning {
+            stream: &server,
+            spin: Duration::from_secs(30),
+            max_spinners: 1,
+            backoff: 5,
+            wrote: None,
+        };
+        io.enable_stamps();
+        first_stamped(&io, &mut client);
+        let mut buf = [0u8; 64];
+
+        // A reply written an hour before the request came: no.
+        io.wrote = Some(SystemTime::now() - Duration::from_secs(3600));
+        client.write_all(b"GET\ta\n").unwrap();
+        assert_eq!(io.read(&mut buf).unwrap(), 6);
+        assert_eq!(io.backoff, 4);
+
+        // Written just now (well within 30 s of the request): yes.
+        io.write_all(b"NF\n").unwrap();
+        assert!(io.wrote.is_some());
+        client.write_all(b"GET\tb\n").unwrap();
+        assert_eq!(io.read(&mut buf).unwrap(), 6);
+        assert_eq!(io.backoff, 0);
+        let mut reply = [0u8; 3];
+        client.read_exact(&mut reply).unwrap();
+        assert_eq!(&reply, b"NF\n");
     }
 
     #[test]

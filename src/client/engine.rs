@@ -128,6 +128,8 @@ struct Lane<'p, 'b> {
     /// The bytes this lane sends, and how far it got.
     bytes: Cow<'b, [u8]>,
     sent: usize,
+    /// When the last request byte went out.
+    written: Option<Instant>,
     /// Replies read so far.
     received: usize,
     /// Any reply byte arrived.
@@ -160,6 +162,7 @@ impl<'p, 'b> Lane<'p, 'b> {
             part,
             bytes,
             sent: 0,
+            written: None,
             received: 0,
             got_bytes: false,
             ready: true,
@@ -423,17 +426,32 @@ fn drive(
 ) {
     let mut first_pass = true;
     // While nothing moves, the loop busy-polls (offering the core to other
-    // threads between passes) until `spin` has passed since the last
-    // progress, and only then sleeps in poll(2): see Conn::spin_fill. It
-    // spins only while every lane expects its remaining replies within a
-    // quarter of the window (a large batch, a slow server: poll at once,
-    // since spinning through a long wait costs CPU and gains nothing; at
-    // getMany(100), spinning through the whole window cost 1.3x the client
-    // CPU of not spinning, and through half of it 1.46x), and not for a
-    // while after a spin on the first connection found nothing.
+    // threads between passes) and only then sleeps in poll(2): see
+    // Conn::spin_fill. It spins, after each bit of progress, for `spin`
+    // plus the time the lanes expect their remaining replies to take, so
+    // the window covers the server's work on a batch and not only the
+    // round trip. Not for a while after a spin on the first connection
+    // found nothing (Conn::spin_turn). And not past one plain window when
+    // a lane expects its replies to take more than SPIN_EXPECT_MAX windows
+    // (a large batch, a slow server: spinning through a long wait costs
+    // CPU and gains nothing); that one window, tried once per backoff
+    // period, is how an estimate made too long by a stall (this process or
+    // the server descheduled for a while) is corrected.
     let may_spin = !waits.spin.is_zero() && lanes.first().is_some_and(|l| l.conn.spin_turn());
-    let mut spin_until = Instant::now() + waits.spin;
+    let spin_window = |lanes: &[Lane<'_, '_>]| {
+        let expect = lanes
+            .iter()
+            .filter(|l| l.active())
+            .map(Lane::expected_wait)
+            .max()
+            .unwrap_or_default();
+        (expect <= waits.spin.saturating_mul(SPIN_EXPECT_MAX)).then(|| waits.spin + expect)
+    };
+    let window = spin_window(lanes);
+    let probing = window.is_none();
+    let mut spin_until = may_spin.then(|| Instant::now() + window.unwrap_or(waits.spin));
     let mut spun = false;
+    let mut slept = false;
     loop {
         let mut progress = false;
         for lane in lanes.iter_mut().filter(|l| l.active() && l.ready) {
@@ -443,6 +461,9 @@ fn drive(
                     Ok(n) => {
                         lane.sent += n;
                         moved |= n > 0;
+                        if !lane.unsent() {
+                            lane.written = Some(Instant::now());
+                        }
                     }
                     Err(e) => {
                         lane.fail(e);
@@ -473,21 +494,21 @@ fn drive(
         }
         first_pass = false;
         if !lanes.iter().any(Lane::active) {
-            learn(lanes, jobs, start);
+            if !slept {
+                learn(lanes, jobs);
+            }
             return;
         }
         let now = Instant::now();
-        if progress {
-            spin_until = now + waits.spin;
+        if progress && may_spin {
+            match spin_window(lanes) {
+                Some(w) => spin_until = Some(now + w),
+                None if !probing => spin_until = None,
+                None => {}
+            }
             spun = false;
         }
-        if may_spin
-            && now < spin_until
-            && lanes
-                .iter()
-                .filter(|l| l.active())
-                .all(|l| l.expected_wait() < waits.spin / 4)
-        {
+        if spin_until.is_some_and(|t| now < t) {
             spun = true;
             lanes.iter_mut().for_each(|l| l.ready = true);
             std::thread::yield_now();
@@ -541,6 +562,7 @@ fn drive(
                 PollFd::new(l.conn.fd(), ev)
             })
             .collect();
+        slept = true;
         match poll(&mut fds, poll_ms(wake.saturating_duration_since(now))) {
             // Only the lanes whose sockets have news are tried next: with
             // many connections, reading every one after each wake-up was
@@ -600,11 +622,24 @@ fn low_water(lane: &Lane<'_, '_>) -> usize {
 /// time per request (the round trip is most of theirs).
 const LEARN_MIN: usize = 32;
 
-/// Teaches each pool the time per request its lanes took (all done).
-fn learn(lanes: &[Lane<'_, '_>], jobs: &[Job<'_>], start: Instant) {
-    let took = start.elapsed();
+/// A lane that expects its replies to take more than this many spin
+/// windows sleeps at once.
+const SPIN_EXPECT_MAX: u32 = 4;
+
+/// Teaches each pool the time per request its lanes took (all done), from
+/// the last request byte written to the last reply read, and only from a
+/// call that never slept in poll(2). A call that slept measured the
+/// wake-up of its own sleeping thread as much as the server's work (tens
+/// of microseconds on a virtual machine), which no spin can save; learning
+/// from such calls made the estimate a self-fulfilling prophecy: a
+/// 100-request batch, taken to need longer than the window, never spun,
+/// so it always slept and kept measuring 70-140 us where a spinning call
+/// takes about 25 us.
+fn learn(lanes: &[Lane<'_, '_>], jobs: &[Job<'_>]) {
+    let now = Instant::now();
     for l in lanes {
-        if l.failed.is_none() && l.count >= LEARN_MIN {
+        if let (None, Some(written), true) = (&l.failed, l.written, l.count >= LEARN_MIN) {
+            let took = now.saturating_duration_since(written);
             let per = took / u32::try_from(l.count).unwrap_or(u32::MAX);
             jobs[l.job].pool.learn_per_request(per);
         }

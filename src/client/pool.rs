@@ -15,8 +15,29 @@ use super::sync::{AtomicU64, Condvar, Instant, Mutex, Ordering, Queue};
 use std::time::Duration;
 
 /// The time per request of a batch assumed before one was measured: about
-/// what the reference server takes for a PUT with tags on a loaded host.
-pub const DEFAULT_PER_REQUEST: Duration = Duration::from_micros(1);
+/// what a small PUT with a tag takes end to end (request written, server's
+/// work, reply read) when neither side sleeps, measured on this project's
+/// 2-core VM against the reference server. It must not be larger than
+/// that: only a batch that spins teaches the estimate (engine::learn), so
+/// a prior that kept 100-request batches from spinning would never be
+/// corrected.
+pub const DEFAULT_PER_REQUEST: Duration = Duration::from_nanos(DEFAULT_PER_REQUEST_NS);
+const DEFAULT_PER_REQUEST_NS: u64 = 250;
+
+/// The estimate of `Pool::per_request` (ns; 0: none yet) after one more
+/// batch measured `ns` per request: see `Pool::learn_per_request`. The
+/// first measurement counts for at most four times the default.
+fn next_per_request(old: u64, ns: u64) -> u64 {
+    let ns = ns.max(1);
+    let new = if old == 0 {
+        ns.min(DEFAULT_PER_REQUEST_NS.saturating_mul(4))
+    } else if ns < old {
+        old / 2 + ns / 2
+    } else {
+        old + ((ns - old) / 4).min(old / 4)
+    };
+    new.max(1)
+}
 
 /// An idle connection given back less than this long ago, in the current
 /// failure epoch, is reused without the stale check.
@@ -368,8 +389,8 @@ impl<C: Pooled> Pool<C> {
     }
 
     /// How long a batch takes per request, from its first byte sent to its
-    /// last reply read, as measured on this server's recent batches
-    /// (`DEFAULT_PER_REQUEST` before the first one). The engine busy-polls
+    /// last reply read, as measured on this server's recent batches that
+    /// never slept waiting (`DEFAULT_PER_REQUEST` before the first one). The engine busy-polls
     /// only for batches whose replies it expects back within the spin
     /// window.
     pub fn per_request(&self) -> Duration {
@@ -379,13 +400,16 @@ impl<C: Pooled> Pool<C> {
         }
     }
 
-    /// Adds a batch's measured time per request to the estimate (a moving
-    /// average over about the last four batches).
+    /// Adds a batch's measured time per request to the estimate: halfway
+    /// down to a faster one, a quarter of the way up to a slower one but
+    /// never up by more than a quarter per batch, so that one batch that
+    /// stalled (the process descheduled for milliseconds) cannot make
+    /// every later batch look too long to busy-poll for.
     pub fn learn_per_request(&self, d: Duration) {
-        let ns = u64::try_from(d.as_nanos()).unwrap_or(u64::MAX).max(1);
+        let ns = u64::try_from(d.as_nanos()).unwrap_or(u64::MAX);
         let old = self.reply_ns.load(Ordering::Relaxed);
-        let new = if old == 0 { ns } else { old - old / 4 + ns / 4 };
-        self.reply_ns.store(new.max(1), Ordering::Relaxed);
+        self.reply_ns
+            .store(next_per_request(old, ns), Ordering::Relaxed);
     }
 
     pub fn addr(&self) -> &str {
@@ -665,3 +689,31 @@ impl<C: Pooled> Pool<C> {
 #[cfg(test)]
 #[path = "pool_loom.rs"]
 mod loom_model;
+
+#[cfg(test)]
+mod tests {
+    use super::next_per_request;
+
+    #[test]
+    fn per_request_estimate_falls_fast_and_rises_slowly() {
+        // First batch: taken as measured, but no more than 4x the default.
+        assert_eq!(next_per_request(0, 300), 300);
+        assert_eq!(next_per_request(0, 10_000), 1_000);
+        // Faster: halfway down.
+        assert_eq!(next_per_request(400, 200), 300);
+        // Slower: a quarter of the way up...
+        assert_eq!(next_per_request(400, 480), 420);
+        // ...but at most a quarter of the estimate: a 4 ms stall over 100
+        // requests (40 us each) moves a 300 ns estimate to 375 ns.
+        assert_eq!(next_per_request(300, 40_000), 375);
+        // A server that really became slower (300 ns to 5 us) is followed
+        // within about a dozen batches.
+        let mut e = 300;
+        for _ in 0..13 {
+            e = next_per_request(e, 5_000);
+        }
+        assert!(e > 4_000 && e <= 5_000, "{e}");
+        // Never 0 (0 means "nothing measured").
+        assert_eq!(next_per_request(1, 0), 1);
+    }
+}
