@@ -20,8 +20,7 @@ use std::time::Duration;
 /// 2-core VM against the reference server. It must not be larger than
 /// that: only a batch that spins teaches the estimate (engine::learn), so
 /// a prior that kept 100-request batches from spinning would never be
-/// corrected.
-pub const DEFAULT_PER_REQUEST: Duration = Duration::from_nanos(DEFAULT_PER_REQUEST_NS);
+/// corrected. In ns.
 const DEFAULT_PER_REQUEST_NS: u64 = 250;
 
 /// The estimate of `Pool::per_request` (ns; 0: none yet) after one more
@@ -388,14 +387,15 @@ impl<C: Pooled> Pool<C> {
         }
     }
 
-    /// How long a batch takes per request, from its first byte sent to its
-    /// last reply read, as measured on this server's recent batches that
-    /// never slept waiting (`DEFAULT_PER_REQUEST` before the first one). The engine busy-polls
-    /// only for batches whose replies it expects back within the spin
-    /// window.
+    /// How long a batch takes per request, from its last request byte
+    /// written to its last reply read, as measured on this server's recent
+    /// batches that never slept waiting (`DEFAULT_PER_REQUEST_NS` before
+    /// the first one). The engine busy-polls for the spin window plus what
+    /// this makes it expect a batch to take, and not at all past a few
+    /// windows (engine::drive).
     pub fn per_request(&self) -> Duration {
         match self.reply_ns.load(Ordering::Relaxed) {
-            0 => DEFAULT_PER_REQUEST,
+            0 => Duration::from_nanos(DEFAULT_PER_REQUEST_NS),
             ns => Duration::from_nanos(ns),
         }
     }
