@@ -81,9 +81,7 @@ impl Spinning<'_> {
             _ => Some(Err(e)),
         }
     }
-}
 
-impl Spinning<'_> {
     /// Asks the kernel to stamp received data with its arrival time
     /// (SO_TIMESTAMPNS), for `read_stamped`. Best effort. While any such
     /// socket is open the kernel stamps every packet it receives, a clock
